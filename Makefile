@@ -1,0 +1,46 @@
+# iotpush developer commands. A newcomer needs two: `make demo` and `make test`.
+# The first run creates .venv with the pinned tools (requirements-dev.txt) and MicroPython type
+# stubs in typings/; later runs reuse them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt | cksum | cut -d' ' -f1)
+STUBS := typings/.installed-$(shell cat requirements-stubs-*.txt | cksum | cut -d' ' -f1)
+DEMO_SECONDS ?= 0
+BOARD ?= esp32
+PORT ?=
+
+.PHONY: venv test demo bench deploy build clean
+
+$(STAMP): requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(STUBS): requirements-stubs-esp32.txt requirements-stubs-picow.txt $(STAMP)
+	rm -rf typings
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --target typings/esp32 -r requirements-stubs-esp32.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --target typings/picow -r requirements-stubs-picow.txt
+	touch $@
+
+venv: $(STAMP) $(STUBS)
+
+## make test: every check (CPython + real MicroPython + mpy-cross + mypy), from a fresh clone too
+test: venv
+	$(PY) -m pytest
+
+## make demo: push synthetic sensor data from MicroPython through the local emulators
+demo: venv
+	$(PY) -m tools.demo --seconds $(DEMO_SECONDS)
+
+## make bench: memory and speed figures (bench/results.md)
+bench: venv
+	$(PY) -m tools.bench
+
+## make build: compile lib/ to build/mpy with mpy-cross
+build: venv
+	$(PY) -m tools.mpy_build
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache

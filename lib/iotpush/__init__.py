@@ -1,0 +1,22 @@
+# iotpush: push sensor time series from MicroPython boards to IoT dashboard services.
+#
+# Core: Streamer (buffer + batches + retries) and PushError. Each service lives in
+# iotpush.services.<name>. Everything is loaded on first use, so `import iotpush` costs almost
+# no RAM and a service pulls in only the core modules it needs.
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Streamer": "streamer",
+    "PushError": "errors",
+    "clock": "clock",
+    "sync_time": "ntp",
+}
+
+
+def __getattr__(name):
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(name)
+    obj = getattr(__import__("iotpush." + mod, None, None, [name]), name)
+    globals()[name] = obj
+    return obj

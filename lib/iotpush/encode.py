@@ -1,0 +1,107 @@
+# encode.py: request bodies written into reusable, preallocated buffers.
+#
+# JSON text goes into a preallocated io.BytesIO through the firmware's own json.dump (string
+# escaping and float formatting in C, no allocation); numbers we format ourselves (timestamps)
+# are written digit by digit from a fixed scratch buffer. When a body is complete it is copied
+# with readinto() into a preallocated bytearray, so the transport can send it without a copy
+# being allocated.
+import io
+import json
+from micropython import const
+
+from .clock import REF
+
+_REF_HI = const(1600)  # REF // 10**6
+
+
+def _bytesio(size):
+    try:
+        return io.BytesIO(size)  # MicroPython: preallocates `size` bytes
+    except TypeError:  # CPython takes initial contents instead
+        return io.BytesIO()
+
+
+def _native_dump():
+    # MicroPython's json.dump writes bytes into a BytesIO; CPython's writes str (host tests).
+    try:
+        json.dump(0, _bytesio(8))
+        return True
+    except TypeError:
+        return False
+
+
+_NATIVE = _native_dump()
+
+
+class Body:
+    """A reusable request body. Memory: 2 x `size` bytes, grows only for an oversized body.
+
+    Usage: reset(); write()/dump()/... ; data() -> memoryview of exactly the bytes written.
+    """
+
+    def __init__(self, size=1024):
+        self._io = _bytesio(size)
+        self._buf = bytearray(size)
+        self._mv = memoryview(self._buf)
+        self._dig = bytearray(20)
+        dmv = memoryview(self._dig)
+        self._w = [dmv[20 - i :] for i in range(21)]  # tails of the scratch, by width
+
+    def reset(self):
+        self._io.seek(0)
+
+    def tell(self):
+        return self._io.tell()
+
+    def seek(self, pos):
+        """Go back to pos (e.g. to drop a part that made the body too big)."""
+        self._io.seek(pos)
+
+    def write(self, b):
+        self._io.write(b)
+
+    def dump(self, obj):
+        """JSON of obj (str, int, float, bool, None, or containers of them)."""
+        if _NATIVE:
+            json.dump(obj, self._io)
+        else:
+            self._io.write(json.dumps(obj).encode())
+
+    def digits(self, n, width=1):
+        """Decimal of a non-negative int, zero-padded to width. No allocation for small ints."""
+        d = self._dig
+        i = 20
+        while n or i > 20 - width:
+            i -= 1
+            d[i] = 48 + n % 10
+            n //= 10
+            if i == 0:
+                break
+        self._io.write(self._w[20 - i])
+
+    def epoch(self, s, ms):
+        """Unix seconds with milliseconds (e.g. 1795303148.274) from an (s, ms) offset pair."""
+        q = s // 1000000
+        hi = _REF_HI + q
+        if hi > 0:
+            self.digits(hi)
+            self.digits(s - q * 1000000, 6)
+        else:
+            self.digits(REF + s)
+        self._io.write(b".")
+        self.digits(ms, 3)
+
+    def data(self):
+        """The body written since reset(), as a memoryview over the preallocated buffer."""
+        n = self._io.tell()
+        if n > len(self._buf):  # rare: an oversized body; grow once and keep the new size
+            self._buf = bytearray(n)
+            self._mv = memoryview(self._buf)
+        self._io.seek(0)
+        self._io.readinto(self._mv)
+        self._io.seek(n)
+        return self._mv[:n]
+
+    def text(self):
+        """The body written since reset() as a str (allocates; for URLs and cold paths)."""
+        return str(self.data(), "utf-8")

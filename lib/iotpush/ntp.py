@@ -1,0 +1,24 @@
+# ntp.py: set the RTC from NTP and re-anchor iotpush's clock.
+from .clock import clock
+
+def sync_time(host=None, timeout=1):
+    """Set the RTC from NTP (frozen `ntptime`, `timeout` seconds) and re-anchor the clock.
+
+    Blocks at most about `timeout` seconds plus DNS. Returns True on success; False with the
+    reason printed when it failed (no network, timeout) so a caller's loop can simply go on.
+    """
+    try:
+        import ntptime  # frozen on ESP32 and Pico W firmware
+    except ImportError:
+        print("iotpush: no ntptime module on this port; set the RTC yourself, then clock.resync()")
+        return False
+    if host:
+        ntptime.host = host
+    ntptime.timeout = timeout
+    try:
+        ntptime.settime()
+    except Exception as e:  # OSError, or IndexError/OverflowError on a bad packet
+        print("iotpush: NTP sync failed (%r); is Wi-Fi connected?" % (e,))
+        return False
+    clock.resync()
+    return clock.synced

@@ -1,0 +1,74 @@
+"""CPython harness: run the board library (lib/) under CPython with MicroPython's modules faked.
+
+- `micropython`, `machine`, `network` fakes are put in sys.modules; `requests`/`urequests` is a
+  MicroPython-compatible HTTP client over real sockets (tests/host/mp_requests.py).
+- MicroPython's time functions (ticks_ms, ticks_diff, ticks_add, sleep_ms) are added to CPython's
+  `time` from a FakeClock for each test and removed after it; sleep_ms() advances fake time.
+- Every test starts with a freshly imported `iotpush` (module state does not leak between tests).
+"""
+import os
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "lib"))
+sys.path.insert(0, ROOT)
+
+from tests.host import fakes, mp_requests  # noqa: E402
+from tests.host.fakehttp import FakeRequests  # noqa: E402
+
+_TICK_NAMES = ("ticks_ms", "ticks_us", "ticks_add", "ticks_diff", "sleep_ms", "sleep_us")
+
+
+def _purge():
+    for name in list(sys.modules):
+        if name == "iotpush" or name.startswith("iotpush."):
+            del sys.modules[name]
+
+
+@pytest.fixture(autouse=True)
+def mp(monkeypatch):
+    """Fakes for one test; returns a namespace with .clock (FakeClock) and helpers."""
+    clock = fakes.FakeClock()
+    clock.install(monkeypatch, time)
+    monkeypatch.setitem(sys.modules, "micropython", fakes.make_micropython())
+    monkeypatch.setitem(sys.modules, "machine", fakes.make_machine())
+    monkeypatch.setitem(sys.modules, "network", fakes.make_network())
+    monkeypatch.setitem(sys.modules, "requests", mp_requests)
+    monkeypatch.setitem(sys.modules, "urequests", mp_requests)
+    _purge()
+    ns = type("MP", (), {})()
+    ns.clock = clock
+    yield ns
+    _purge()
+
+
+@pytest.fixture
+def http(monkeypatch):
+    """Replace the library's HTTP client by a scripted fake (no network)."""
+    import iotpush.transport as t
+
+    fake = FakeRequests()
+    monkeypatch.setattr(t, "requests", fake)
+    monkeypatch.setattr(t, "_tracker", None)
+    return fake
+
+
+@pytest.fixture
+def hub():
+    """A running emulator hub on 127.0.0.1 with every service emulator; stopped afterwards."""
+    from tools.emulators import Hub
+
+    h = Hub(lifetime=300).start()
+    yield h
+    h.stop()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # The harness must not leave MicroPython names in CPython's time module after the tests.
+    stray = [n for n in _TICK_NAMES if hasattr(time, n)]
+    if stray and exitstatus == 0:
+        session.exitstatus = 1
+        print("\nCPython's time module still has %s after the tests" % stray)

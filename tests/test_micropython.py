@@ -1,0 +1,45 @@
+"""Runs the device-side tests on the real MicroPython unix port (`micropython`, 64K heap cap).
+
+The library is compiled with mpy-cross (as boards run it), the test scripts too (compiling a
+script at run time would cost the heap it is meant to measure). Shared tests (tests/shared) run
+here as well as under pytest on CPython.
+"""
+import glob
+import os
+import subprocess
+
+import pytest
+
+from tools import mpy_build, mprun
+
+ROOT = mpy_build.ROOT
+TESTS_OUT = os.path.join(ROOT, "build", "mp-tests")
+SHARED = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "tests/shared/test_*.py")))
+
+
+@pytest.fixture(scope="session")
+def mp_tests():
+    """Compile lib/ and the MicroPython-side test scripts; returns run(module, env, heap)."""
+    mpy_build.build()
+    dirs = []
+    for src in ("mp", "shared"):
+        dirs.append(os.path.join(TESTS_OUT, src))
+        mpy_build.build(dirs[-1], os.path.join(ROOT, "tests", src))
+
+    def run(module, args=(), heap="64K", env=None, timeout=240):
+        e = dict(os.environ)
+        e.update(env or {})
+        cmd = [mprun.micropython(), "-X", "heapsize=" + heap, "-m", module, *args]
+        r = subprocess.run(cmd, env=mprun.env_for(False, dirs, e), capture_output=True,
+                           text=True, timeout=timeout, cwd=ROOT)
+        r.output = r.stdout + r.stderr
+        return r
+
+    return run
+
+
+@pytest.mark.parametrize("module", SHARED)
+def test_shared_on_micropython(mp_tests, module):
+    r = mp_tests("run_shared", [module])
+    assert r.returncode == 0, r.output
+    assert " 0 failed" in r.output
