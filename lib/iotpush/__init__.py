@@ -8,7 +8,6 @@ __version__ = "0.1.0"
 _LAZY = {
     "Streamer": "streamer",
     "PushError": "errors",
-    "clock": "clock",
     "sync_time": "ntp",
 }
 

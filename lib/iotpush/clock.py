@@ -95,13 +95,17 @@ class Clock:
 
 
 def offset(ts):
-    """(s, ms) offset pair for a Unix timestamp in seconds (int or float). Cold path."""
-    if isinstance(ts, bool) or not isinstance(ts, (int, float)):
-        raise TypeError("ts must be Unix seconds (int or float), not %s" % type(ts).__name__)
-    if ts != ts or not 0 <= ts < 4294967296:
-        raise ValueError("ts must be Unix seconds between 1970 and 2106")
+    """(s, ms) offset pair for Unix seconds (int or float). Allocates the returned tuple (and
+    on 32-bit boards the big int a caller's 1.8e9 already is)."""
+    t = type(ts)
+    if t is not int and t is not float:  # bool is refused too
+        raise TypeError("ts must be Unix seconds (int or float), not %s" % t.__name__)
+    if ts != ts or not 0 <= ts < 3747483647:  # REF + 2**31 - 1: the int32 column's reach
+        raise ValueError("ts must be Unix seconds between 1970 and 2088")
+    if t is int:
+        return ts - REF, 0
     s = int(ts)
-    ms = int((ts - s) * 1000 + 0.5) if isinstance(ts, float) else 0
+    ms = int((ts - s) * 1000 + 0.5)
     if ms >= 1000:
         s, ms = s + 1, ms - 1000
     return s - REF, ms

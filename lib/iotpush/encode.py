@@ -41,11 +41,9 @@ class Body:
 
     def __init__(self, size=1024):
         self._io = _bytesio(size)
-        self._buf = bytearray(size)
-        self._mv = memoryview(self._buf)
+        self._size = size
+        self._mv = None  # type: memoryview | None  # send buffer, made by the first data()
         self._dig = bytearray(20)
-        dmv = memoryview(self._dig)
-        self._w = [dmv[20 - i :] for i in range(21)]  # tails of the scratch, by width
 
     def reset(self):
         self._io.seek(0)
@@ -70,14 +68,21 @@ class Body:
     def digits(self, n, width=1):
         """Decimal of a non-negative int, zero-padded to width. No allocation for small ints."""
         d = self._dig
-        i = 20
-        while n or i > 20 - width:
+        w = 1
+        t = n // 10
+        while t:
+            w += 1
+            t //= 10
+        if w < width:
+            w = width
+        i = w
+        while i:
             i -= 1
             d[i] = 48 + n % 10
             n //= 10
-            if i == 0:
-                break
-        self._io.write(self._w[20 - i])
+        # write the whole scratch and step back over the unused tail: no slice object needed
+        self._io.write(d)
+        self._io.seek(w - 20, 1)
 
     def epoch(self, s, ms):
         """Unix seconds with milliseconds (e.g. 1795303148.274) from an (s, ms) offset pair."""
@@ -94,13 +99,13 @@ class Body:
     def data(self):
         """The body written since reset(), as a memoryview over the preallocated buffer."""
         n = self._io.tell()
-        if n > len(self._buf):  # rare: an oversized body; grow once and keep the new size
-            self._buf = bytearray(n)
-            self._mv = memoryview(self._buf)
+        mv = self._mv
+        if mv is None or n > len(mv):  # first use, or a rare oversized body
+            mv = self._mv = memoryview(bytearray(max(n, self._size)))
         self._io.seek(0)
-        self._io.readinto(self._mv)
+        self._io.readinto(mv)
         self._io.seek(n)
-        return self._mv[:n]
+        return mv[:n]
 
     def text(self):
         """The body written since reset() as a str (allocates; for URLs and cold paths)."""

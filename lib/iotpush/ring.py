@@ -51,7 +51,7 @@ class RingBuffer:
         self._s = zeros("i", capacity, z)
         self._ms = zeros("H", capacity, z)
         self._v = zeros(FLOAT_TYPE, capacity, z)
-        z = None
+        del z
         self._o = [None] * capacity
         self.keys: list = []  # index -> key
         self._kidx = {}  # key -> index

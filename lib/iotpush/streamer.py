@@ -285,7 +285,7 @@ class Streamer:
         (plus one request's timeout). Returns the number of events delivered; what could not
         be sent stays pending (see last_error). Rejected batches go to `dead` as in flush()."""
         start = time.ticks_ms()
-        sent = 0
+        before = self.delivered
         while self._ring.count:
             left = timeout_ms - time.ticks_diff(time.ticks_ms(), start)
             if left <= 0:
@@ -295,10 +295,10 @@ class Streamer:
                 time.sleep_ms(min(w, left))
                 continue
             try:
-                sent += self.flush()
+                self.flush()
             except PushError:
                 pass
-        return sent
+        return self.delivered - before
 
     def close(self, timeout_ms=None):
         """Send what can be sent (drain, by default for up to twice the request timeout).

@@ -91,6 +91,7 @@ def test_offset_rounding_and_errors():
     assert offset(1700000000.9996) == (1700000001 - REF, 0)
     assert offset(1700000000) == (1700000000 - REF, 0)
     raises(ValueError, offset, -1)
+    raises(ValueError, offset, 3747483647)
     raises(ValueError, offset, float("nan"))
     raises(TypeError, offset, "1700000000")
     raises(TypeError, offset, True)

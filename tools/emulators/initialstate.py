@@ -29,6 +29,7 @@ class InitialStateEmulator(Emulator):
         self.buckets = {}  # bucket key -> name
         self.events = []  # dicts: key, value, epoch (or None), iso8601, bucket, t (server time)
         self._window = []
+        self.now = time.time  # the rate limiter's clock (tests may substitute a fake one)
 
     def reset(self):
         super().reset()
@@ -38,7 +39,7 @@ class InitialStateEmulator(Emulator):
 
     # --- helpers --------------------------------------------------------------------------------
     def _rate(self):
-        now = time.time()
+        now = self.now()
         self._window = [t for t in self._window if now - t < self.window_s]
         reset = int(now) + self.window_s
         if self.rate_limit is not None and len(self._window) >= self.rate_limit:
@@ -142,7 +143,7 @@ class InitialStateEmulator(Emulator):
         for ev in events:
             self._check_event(ev)
         headers = self._rate()
-        now = time.time()
+        now = self.now()
         for ev in events:
             self.events.append({"key": ev["key"], "value": ev["value"], "epoch": ev.get("epoch"),
                                 "iso8601": ev.get("iso8601"), "bucket": bk, "t": now})
@@ -161,7 +162,7 @@ class InitialStateEmulator(Emulator):
         for k, v in pairs:
             self._check_event({"key": k, "value": v})
         headers = self._rate()
-        now = time.time()
+        now = self.now()
         for k, v in pairs:
             self.events.append({"key": k, "value": v, "epoch": None, "iso8601": None,
                                 "bucket": bk, "t": now})
