@@ -7,6 +7,7 @@
 - Every test starts with a freshly imported `iotpush` (module state does not leak between tests).
 """
 import os
+import subprocess
 import sys
 import time
 
@@ -64,6 +65,31 @@ def hub():
     h = Hub(lifetime=300).start()
     yield h
     h.stop()
+
+
+@pytest.fixture(scope="session")
+def mp_tests():
+    """Compile lib/ and the device-side test scripts (tests/mp, tests/shared) to .mpy; returns
+    run(module, args=(), heap="64K", env=None) -> CompletedProcess with .output, running
+    `micropython -X heapsize=<heap> -m <module>`."""
+    from tools import mpy_build, mprun
+
+    mpy_build.build()
+    dirs = []
+    for src in ("mp", "shared"):
+        dirs.append(os.path.join(os.path.join(ROOT, "build", "mp-tests"), src))
+        mpy_build.build(dirs[-1], os.path.join(ROOT, "tests", src))
+
+    def run(module, args=(), heap="64K", env=None, timeout=240):
+        e = dict(os.environ)
+        e.update(env or {})
+        cmd = [mprun.micropython(), "-X", "heapsize=" + heap, "-m", module, *args]
+        r = subprocess.run(cmd, env=mprun.env_for(False, dirs, e), capture_output=True,
+                           text=True, timeout=timeout, cwd=ROOT)
+        r.output = r.stdout + r.stderr
+        return r
+
+    return run
 
 
 def pytest_sessionfinish(session, exitstatus):

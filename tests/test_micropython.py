@@ -6,36 +6,11 @@ here as well as under pytest on CPython.
 """
 import glob
 import os
-import subprocess
 
 import pytest
 
-from tools import mpy_build, mprun
-
-ROOT = mpy_build.ROOT
-TESTS_OUT = os.path.join(ROOT, "build", "mp-tests")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "tests/shared/test_*.py")))
-
-
-@pytest.fixture(scope="session")
-def mp_tests():
-    """Compile lib/ and the MicroPython-side test scripts; returns run(module, env, heap)."""
-    mpy_build.build()
-    dirs = []
-    for src in ("mp", "shared"):
-        dirs.append(os.path.join(TESTS_OUT, src))
-        mpy_build.build(dirs[-1], os.path.join(ROOT, "tests", src))
-
-    def run(module, args=(), heap="64K", env=None, timeout=240):
-        e = dict(os.environ)
-        e.update(env or {})
-        cmd = [mprun.micropython(), "-X", "heapsize=" + heap, "-m", module, *args]
-        r = subprocess.run(cmd, env=mprun.env_for(False, dirs, e), capture_output=True,
-                           text=True, timeout=timeout, cwd=ROOT)
-        r.output = r.stdout + r.stderr
-        return r
-
-    return run
 
 
 @pytest.mark.parametrize("module", SHARED)
