@@ -20,6 +20,8 @@ from micropython import const
 from .encode import Body
 from .transport import classify  # noqa: F401  # same classification as the default transport
 
+_IPPROTO_TCP = const(6)
+_TCP_NODELAY = const(1)
 _IN = const(1)  # select.POLLIN: wait until readable
 _OUT = const(4)  # select.POLLOUT: wait until writable
 _EMPTY = b""
@@ -397,6 +399,10 @@ class KeepAlive:
             self._dns[self._hosthdr] = ai
         s = socket.socket(ai[0], socket.SOCK_STREAM, ai[2])
         self._sock = self._raw = s
+        try:  # head and body go as two writes: without TCP_NODELAY, Nagle + delayed ACK stall
+            s.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
+        except (OSError, AttributeError):
+            pass  # a port without it (rp2's lwIP sockets may refuse it)
         self._poll = select.poll()
         self._poll.register(s, _OUT)
         s.setblocking(False)

@@ -31,6 +31,9 @@ class _Sock:
     def fileno(self):
         return self._s.fileno()
 
+    def setsockopt(self, level, opt, value):
+        self._s.setsockopt(level, opt, value)
+
     def setblocking(self, flag):
         self._s.setblocking(flag)
 
