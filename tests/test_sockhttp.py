@@ -2,7 +2,7 @@
 tests/host/mp_socket.py): keep-alive reuse, the server closing idle connections, timeouts,
 resets, garbage, the response parser on scripted raw responses, DNS caching, HTTPS with and
 without certificate verification, and that every socket is closed on every error path.
-The same transport runs on the real MicroPython interpreter in tests/test_bench_mp.py."""
+The same transport runs on the real MicroPython interpreter in tests/test_keepalive_mp.py."""
 import socket
 import sys
 import threading

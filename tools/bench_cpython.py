@@ -59,8 +59,6 @@ def serve(lifetime):
 
 def _install_iotpush_host():
     """Make lib/iotpush importable on CPython with MicroPython's modules stood in for."""
-    import types
-
     sys.path.insert(0, os.path.join(ROOT, "lib"))
     sys.path.insert(0, ROOT)
     from tests.host import fakes, mp_requests, mp_socket
@@ -86,7 +84,6 @@ def _install_iotpush_host():
 
     sh.socket = mp_socket.socket_module
     sh.select = mp_socket.select_module
-    del types
 
 
 def main(argv=None):
