@@ -34,8 +34,15 @@ test: venv
 demo: venv
 	$(PY) -m tools.demo --seconds $(DEMO_SECONDS)
 
-## make bench: memory and speed figures (bench/results.md)
-bench: venv
+ISSTREAMER := build/isstreamer/.installed-$(shell cat bench/requirements-bench.txt | cksum | cut -d' ' -f1)
+
+$(ISSTREAMER): bench/requirements-bench.txt
+	rm -rf build/isstreamer
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --target build/isstreamer -r bench/requirements-bench.txt
+	touch $@
+
+## make bench: memory and speed figures (bench/results.md), under five minutes
+bench: venv $(ISSTREAMER)
 	$(PY) -m tools.bench
 
 ## make build: compile lib/ to build/mpy with mpy-cross

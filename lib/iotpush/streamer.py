@@ -80,6 +80,7 @@ class Streamer:
         self._clock = clock or _default_clock
         self._gen = self._clock.gen
         self._prepared = False
+        self._busy = False  # an aflush() is under way (a flush() meanwhile returns 0)
         self._t0 = time.ticks_ms()  # when the oldest pending event arrived (roughly)
 
     # --- counters -----------------------------------------------------------------------------
@@ -203,64 +204,99 @@ class Streamer:
         Returns 0 at once while a backoff is pending or the rate limit says wait. Blocks at most
         the transport timeout per request. Raises PushError on a failed request (see class doc).
         """
-        if self._backoff.wait_ms():
+        if not self._start():
             return 0
-        self._sync_clock()
-        ring = self._ring
         svc = self.service
-        body = self._body
-        t = svc.transport
         sent = 0
-        while ring.count:
-            if not self._prepared:
-                try:
-                    svc.prepare()
-                except PushError as e:
-                    self.last_status = e.status
-                    if svc.outcome(e.status) == TRANSIENT:
-                        raise self._transient(str(e), e.status)
-                    self._prepared = True  # refused for good: do not ask again, send anyway
-                    self.last_error = str(e)
-                    raise
-                self._prepared = True
-            if svc.rate.take():
-                break
-            body.reset()
-            n = svc.encode(ring, self.batch, body)
-            ev = ring.evictions
-            data = body.data()
+        while True:
+            n = self._next()
+            if not n:
+                return sent
+            ev = self._ring.evictions
+            data = self._body.data()
             status = None
             err = None
             try:
-                status = t.request(
+                status = svc.transport.request(
                     svc.method, svc.url, data if svc.has_body else None, svc.headers, 0, 256)
             except NET_ERRORS as e:
                 err = e
-            self.last_status = status
-            outcome = svc.outcome(status)
-            if outcome == DELIVERED:
-                ring.ack(n, ev)
-                sent += n
-                self.delivered += n
-                self._backoff.reset()
-                self.last_error = None
-                self._t0 = time.ticks_ms()
-                continue
-            if outcome == TRANSIENT:
-                what = "HTTP %d" % status if status is not None else "network error %r" % (err,)
-                raise self._transient(what, status)
-            # permanent: this batch will never be accepted; move it out of the way
-            self.dead.add(status, data, n)
+            sent += self._settle(n, ev, data, status, err)
+
+    # The steps of a flush, shared by flush() and aflush() (iotpush.aio): _start(), then
+    # _next() encodes a request, the caller sends it, _settle() accounts for the answer.
+    def _start(self):
+        if self._busy or self._backoff.wait_ms():
+            return False
+        self._sync_clock()
+        return True
+
+    def _next(self):
+        """Encode the next request into the body; its event count, 0 if none may go now."""
+        ring = self._ring
+        svc = self.service
+        if not ring.count:
+            return 0
+        if not self._prepared:
+            try:
+                svc.prepare()
+            except PushError as e:
+                self.last_status = e.status
+                if svc.outcome(e.status) == TRANSIENT:
+                    raise self._transient(str(e), e.status)
+                self._prepared = True  # refused for good: do not ask again, send anyway
+                self.last_error = str(e)
+                raise
+            self._prepared = True
+        if svc.rate.take():
+            return 0
+        self._body.reset()
+        return svc.encode(ring, self.batch, self._body)
+
+    def _settle(self, n, ev, data, status, err):
+        """Account for one request: returns n when delivered, else raises PushError."""
+        ring = self._ring
+        svc = self.service
+        self.last_status = status
+        outcome = svc.outcome(status)
+        if outcome == DELIVERED:
             ring.ack(n, ev)
+            self.delivered += n
             self._backoff.reset()
-            msg = "%s: HTTP %s rejected %d events (moved to dead letters)" % (svc.name, status, n)
-            if t.body:
-                msg += ": " + text(t.body[:120])
-            self.last_error = svc.redact(msg)
-            if self.on_reject:
-                self.on_reject(status, n, self.dead.items[-1][1] if self.dead.items else b"")
-            raise PushError(self.last_error, status, False)
-        return sent
+            self.last_error = None
+            self._t0 = time.ticks_ms()
+            return n
+        if outcome == TRANSIENT:
+            what = "HTTP %d" % status if status is not None else "network error %r" % (err,)
+            raise self._transient(what, status)
+        # permanent: this batch will never be accepted; move it out of the way
+        self.dead.add(status, data, n)
+        ring.ack(n, ev)
+        self._backoff.reset()
+        msg = "%s: HTTP %s rejected %d events (moved to dead letters)" % (svc.name, status, n)
+        t = svc.transport
+        if t.body:
+            msg += ": " + text(t.body[:120])
+        self.last_error = svc.redact(msg)
+        if self.on_reject:
+            self.on_reject(status, n, self.dead.items[-1][1] if self.dead.items else b"")
+        raise PushError(self.last_error, status, False)
+
+    def aflush(self):
+        """flush() for asyncio: `await st.aflush()`. With a transport that has arequest() (e.g.
+        iotpush.sockhttp.KeepAlive) the event loop runs on while the request is under way; with
+        the default transport each request blocks the loop. See iotpush.aio."""
+        from .aio import aflush
+
+        return aflush(self)
+
+    def run(self, interval_ms=None):
+        """Coroutine for a background task: asyncio.create_task(st.run(interval_ms=5000)) sends
+        what is buffered every interval_ms (default: the Streamer's), and sooner when a batch
+        is full; never raises PushError (see last_error). Cancel the task to stop it."""
+        from .aio import run
+
+        return run(self, interval_ms)
 
     def poll(self):
         """flush() if it is due: a full batch waits, or events waited interval_ms. For main
@@ -305,7 +341,11 @@ class Streamer:
         Returns the number of events delivered."""
         if timeout_ms is None:
             timeout_ms = int(self.service.transport.timeout * 2000)
-        return self.drain(timeout_ms)
+        n = self.drain(timeout_ms)
+        c = getattr(self.service.transport, "close", None)
+        if c is not None:
+            c()  # a kept-alive connection (sockhttp.KeepAlive)
+        return n
 
     def __repr__(self):
         return "<Streamer %s pending=%d dropped=%d rejected=%d delivered=%d last=%s retry_in=%dms>" % (

@@ -8,6 +8,7 @@ itself after `lifetime` seconds so a forgotten server never outlives a test run.
 import json
 import random
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -147,6 +148,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # quiet
         pass
 
+    def setup(self):
+        self.timeout = self.server.idle_timeout  # None: connections may idle as long as they like
+        super().setup()
+
     def _read_body(self):
         te = self.headers.get("Transfer-Encoding", "")
         if "chunked" in te.lower():
@@ -249,12 +254,33 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    tls = None  # ssl.SSLContext: serve HTTPS (the handshake runs in the connection's thread)
+    idle_timeout = None  # seconds a kept-alive connection may idle before the server closes it
+    connections = 0  # connections accepted
+
+    def process_request(self, request, client_address):
+        self.connections += 1
+        super().process_request(request, client_address)
+
+    def finish_request(self, request, client_address):
+        if self.tls is not None:
+            request.settimeout(10)
+            try:
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (OSError, ValueError):  # failed handshake (e.g. the client refused our cert)
+                request.close()
+                return
+            request.settimeout(None)
+        super().finish_request(request, client_address)
 
 
 class Hub:
     """Serves emulators on 127.0.0.1 (or `host`). Use as a context manager or start()/stop()."""
 
-    def __init__(self, emulators=None, host="127.0.0.1", port=0, lifetime=600):
+    def __init__(self, emulators=None, host="127.0.0.1", port=0, lifetime=600, tls=None,
+                 idle_timeout=None):
+        """tls: an ssl.SSLContext (server side) or a (certfile, keyfile) pair to serve HTTPS;
+        idle_timeout: seconds after which the server drops an idle keep-alive connection."""
         if emulators is None:
             from . import all_emulators
 
@@ -266,6 +292,12 @@ class Hub:
         self._server = None
         self._timer = None
         self.extra_routes = {}  # "/_hub/<name>" -> callable(req) -> Reply (dashboard pages)
+        if tls is not None and not isinstance(tls, ssl.SSLContext):
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            tls = ctx
+        self.tls = tls
+        self.idle_timeout = idle_timeout
 
     def __getitem__(self, name):
         return self.emulators[name]
@@ -273,6 +305,8 @@ class Hub:
     def start(self):
         self._server = _Server((self.host, self.port), _Handler)
         self._server.hub = self
+        self._server.tls = self.tls
+        self._server.idle_timeout = self.idle_timeout
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         if self.lifetime:
@@ -297,9 +331,14 @@ class Hub:
         self.stop()
 
     @property
+    def connections(self):
+        """TCP connections accepted so far (keep-alive tests count them)."""
+        return self._server.connections if self._server is not None else 0
+
+    @property
     def url(self):
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
-        return "http://%s:%d" % (host, self.port)
+        return "%s://%s:%d" % ("https" if self.tls else "http", host, self.port)
 
     def base(self, name):
         """The URL under which emulator `name` answers, e.g. http://127.0.0.1:5000/initialstate"""
