@@ -57,6 +57,12 @@ class _Transport(Transport):
         return super().request(method, url, data, headers, read, err_read)
 
 
+def net_error(e):
+    """Network faults surface as OSError (the firmware's requests raises ValueError or
+    IndexError for a missing or garbled status line)."""
+    return e if isinstance(e, OSError) else OSError("no valid HTTP answer (%r)" % (e,))
+
+
 def check_domain(url):
     """An http(s) URL with a host, no spaces, no credentials; returned without a trailing '/'."""
     if not isinstance(url, str):
@@ -270,16 +276,16 @@ class Api:
     def request(self, method, url, body=None, read=None, auth=True):
         """A request with the API's rules: a 401 refreshes the token once and repeats; GETs are
         repeated `retries` times after a network fault or 5xx; an error status raises the
-        mapped exception. Returns the result of _send()."""
+        mapped exception and a network fault OSError. Returns the result of _send()."""
         refreshed = False
         tries = self.retries if method == "GET" else 0
         delay = 1000
         while True:
             try:
                 status, res = self._send(method, url, body, auth, read)
-            except NET_ERRORS:
+            except NET_ERRORS as e:
                 if tries <= 0:
-                    raise
+                    raise net_error(e)
                 tries -= 1
                 time.sleep_ms(delay)
                 delay *= 2

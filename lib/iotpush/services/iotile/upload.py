@@ -155,7 +155,10 @@ def upload(resource, fp, size, filename, data, kwargs):
         headers = api._headers(True, False)
         headers["Content-Type"] = "multipart/form-data; boundary=" + boundary
         api._body = None
-        status = send(api.transport, url, headers, parts, fp, size, tail, api._read_body)
+        try:
+            status = send(api.transport, url, headers, parts, fp, size, tail, api._read_body)
+        except (ValueError, IndexError) as e:  # a garbled answer: a network fault
+            raise OSError("no valid HTTP answer (%r)" % (e,))
         if (status == 401 and not refreshed and api.auto_refresh and api.token
                 and api.refresh_token()):
             refreshed = True
