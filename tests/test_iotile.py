@@ -685,6 +685,17 @@ def test_a_401_refreshes_once_and_a_400_goes_to_the_dead_letters(hub, emu, tmp_p
     assert st.flush() == 1
     assert [r["id"] for r in emu.readings] == [1, 3]  # the rejected reading's id is not reused
     assert api.token not in repr(st) + repr(svc) + str(e.value)
+    emu.revoke(api.token)  # a 401 whose refresh fails: that batch is rejected (dead letters) ...
+    st.log("5001", 4)
+    with pytest.raises(PushError) as e:
+        st.flush()
+    assert e.value.status == 401 and not e.value.retained and api.token is None
+    st.log("5001", 5)  # ... and later readings wait for a new login instead
+    with pytest.raises(PushError) as e:
+        st.flush()
+    assert e.value.retained and st.pending == 1 and "login" in str(e.value)
+    assert api.login(email="user@example.com", password="s3cret p\u00e4ss")
+    assert st.flush() == 1 and emu.readings[-1]["value"] == 5
 
 
 def test_pushing_without_a_token_keeps_everything(hub, emu, tmp_path):

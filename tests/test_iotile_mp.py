@@ -145,6 +145,13 @@ def test_upload_of_a_50kb_file_at_64k(mp_tests, hub, tmp_path, capsys, kind):
     n = _bisect(mp_tests, "t_iotile_upload", env)
     assert n and n <= 65536
     _report(capsys, "uploading a %d-byte %s file" % (len(data), kind), n)
+    if kind == "event":  # streamed in chunks: the heap needed does not grow with the file
+        small = str(tmp_path / "small.json")
+        with open(small, "wb") as f:
+            f.write(data[:50])
+        n_small = _bisect(mp_tests, "t_iotile_upload", dict(env, FILE=small))
+        _report(capsys, "uploading a 50-byte event file", n_small)
+        assert abs(n - n_small) <= 512
 
 
 def test_readings_through_the_streamer_continue_their_ids_after_a_reboot(mp_tests, hub, tmp_path, capsys):
@@ -165,3 +172,47 @@ def test_readings_through_the_streamer_continue_their_ids_after_a_reboot(mp_test
     n = _bisect(mp_tests, "t_iotile_push", dict(env, N="70"), hi=131072)
     assert n
     _report(capsys, "Streamer + IOTile service, 70 readings in 2 reports", n)
+
+
+def test_upload_over_https_on_micropython(mp_tests, tmp_path):
+    """The upload sender's own TLS path (firmware `tls`), against the emulator behind TLS."""
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+
+    from tools.emulators import hub as hubmod
+    from tools.emulators.iotile import IOTileEmulator
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a throwaway certificate")
+    key, cert = str(tmp_path / "k.pem"), str(tmp_path / "c.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True, timeout=30)
+    emu = IOTileEmulator()
+    h = hubmod.Hub([emu], lifetime=120)
+    server = hubmod._Server(("127.0.0.1", 0), hubmod._Handler)
+    server.hub = h
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    stop = threading.Timer(120, server.shutdown)  # stops by itself even if the test dies
+    stop.daemon = True
+    stop.start()
+    try:
+        path = str(tmp_path / "ev.json")
+        data = b'{"accel": [0.1, 0.2, 9.81]}\n' * 400
+        with open(path, "wb") as f:
+            f.write(data)
+        env = {"IOTILE_URL": "https://127.0.0.1:%d/iotile" % server.server_address[1], "FILE": path,
+               "KIND": "event", "IOTILE_TOKEN": emu.new_token("board@iotpush.test")}
+        r = mp_tests("t_iotile_upload", env=env)
+        assert r.returncode == 0, r.output
+        assert emu.uploads[-1]["file"] == data and "'has_raw_data': True" in r.output
+    finally:
+        stop.cancel()
+        server.shutdown()
+        server.server_close()

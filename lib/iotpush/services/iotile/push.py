@@ -51,6 +51,7 @@ def stream_id(key):
 _Y2K = const(653315200)  # clock.REF - 946684800 (2000-01-01T00:00:00Z): offsets -> IOTile seconds
 _EVMASK = const(0xFFFFF)  # the ring's eviction counter wraps at this mask (ring.py)
 _MAXID = const(0xFFFFFFFF)
+_NO_TOKEN = "iotile: not logged in (or the token was dropped): call api.login() or api.set_token()"
 
 
 class IOTile(Service):
@@ -202,7 +203,7 @@ class IOTile(Service):
     # --- sending ------------------------------------------------------------------------------
     def prepare(self):
         if not self.api.token:
-            raise PushError("iotile: not logged in: call api.login() or api.set_token()", None)
+            raise PushError(_NO_TOKEN, None)
 
     def _sync(self, ring):
         """Account for events the ring evicted since we last looked (their ids are skipped)."""
@@ -214,6 +215,8 @@ class IOTile(Service):
         self._ev = ring.evictions
 
     def encode(self, ring, limit, body):
+        if not self.api.token:  # e.g. a refresh failed: keep the readings until a new login
+            raise PushError(_NO_TOKEN + "; %d events kept" % ring.count, None)
         self._sync(ring)
         n = ring.count if ring.count < limit else limit
         lo = self._base
