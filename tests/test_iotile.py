@@ -325,6 +325,8 @@ def test_generic_resources_end_to_end(hub, emu):
     assert e.value.status == 400 and "already exists" in str(e.value)
     with pytest.raises(HttpNotFoundError):
         api.org("nobody").get()
+    with pytest.raises(HttpNotFoundError):
+        api.no_such_thing.get()
     assert api.org("acme-labs").delete() is True
     assert api.org("acme-labs").delete() is False
     assert api.org.get()["count"] == 0
@@ -386,6 +388,38 @@ def test_retries_repeat_a_get_after_5xx_and_network_faults(hub, emu, mp):
     with pytest.raises(HttpServerError):  # POSTs are never repeated
         api.org.post({"name": "x"})
     assert "x" not in emu.collections.get("org", {})
+
+
+def test_a_page_that_failed_half_way_is_not_read_again(http):
+    from iotpush.services.iotile import StreamData
+
+    api = _api(retries=3)
+    api.set_token("t")
+    calls = []
+
+    class Cut:  # hands out part of a page, then the connection drops
+        def __init__(self):
+            self.data = b'{"next": null, "results": [{"id": 1}, {"id": 2}, {"id": 3'
+
+        def readinto(self, buf):
+            if not self.data:
+                raise OSError(104)
+            n = min(len(buf), len(self.data))
+            buf[:n] = self.data[:n]
+            self.data = self.data[n:]
+            return n
+
+    def request(method, url, data=None, headers=None, read=0, err_read=0):
+        calls.append(url)
+        api.transport.status = 200
+        read(Cut())
+        return 200
+
+    api.transport.request = request
+    seen = []
+    with pytest.raises(OSError):
+        StreamData(STREAM, api).process_from_server(lambda it: seen.append(it["id"]), lastn=3)
+    assert len(calls) == 1 and seen == [1, 2]
 
 
 def test_every_request_has_a_timeout(hub, emu):

@@ -5,7 +5,7 @@ Mounted at /iotile on the hub, so the client's domain is hub.base("iotile") and 
 
 - auth/login/ (POST {"email","password"} -> 200 {"jwt","username","email"}, 400 otherwise),
   auth/api-jwt-refresh/ (POST {"token"} -> 200 {"token"}), auth/logout/ (POST, no body -> 204).
-- Generic DRF-style resources: GET <res>/ (paginated {"count","next","previous","results"},
+- Generic DRF-style resources (the names in RESOURCES): GET <res>/ (paginated {"count","next","previous","results"},
   filters from the query: org__slug=x compares the field "org"), POST <res>/ (201),
   GET/PUT/PATCH/DELETE <res>/<id or slug>/, GET <res>/<id>/<children>/ (e.g. org/<slug>/projects/).
 - stream/<slug>/data/ with lastn, start, end (ISO-8601; start <= t < end), page, page_size;
@@ -37,6 +37,8 @@ USERS = {"user@example.com": ("iotpush-user", "s3cret p\u00e4ss"),
          "board@iotpush.test": ("board", "board-pass")}
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _STREAM = re.compile(r"^s--[0-9a-f]{4}-[0-9a-f]{4}--[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}--[0-9a-f]{4}$")
+RESOURCES = {"account", "org", "project", "device", "stream", "variable", "event", "fleet",
+             "streamer", "datablock", "property", "vartype", "sg", "dt", "ota", "report"}
 _DISP = re.compile(r'^Content-Disposition: form-data; name="([^"\r\n]+)"(?:; filename="([^"\r\n]*)")?$')
 Y2K = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -279,6 +281,8 @@ class IOTileEmulator(Emulator):
 
     def _generic(self, req, segs):
         name = segs[0]
+        if name not in RESOURCES:
+            raise Reject(404, {"detail": "Not found."})
         coll = self.collections.setdefault(name, {})
         if len(segs) == 1:
             if req.method == "GET":

@@ -275,7 +275,8 @@ class Api:
 
     def request(self, method, url, body=None, read=None, auth=True):
         """A request with the API's rules: a 401 refreshes the token once and repeats; GETs are
-        repeated `retries` times after a network fault or 5xx; an error status raises the
+        repeated `retries` times after a 5xx or (unless `read` streams the body to a callback) a
+        network fault; an error status raises the
         mapped exception and a network fault OSError. Returns the result of _send()."""
         refreshed = False
         tries = self.retries if method == "GET" else 0
@@ -284,7 +285,7 @@ class Api:
             try:
                 status, res = self._send(method, url, body, auth, read)
             except NET_ERRORS as e:
-                if tries <= 0:
+                if tries <= 0 or read is not None:  # a page half handed on is never read twice
                     raise net_error(e)
                 tries -= 1
                 time.sleep_ms(delay)
