@@ -476,6 +476,12 @@ def test_stream_data_end_to_end(hub, emu):
     assert [r["value"] for r in sd.data] == [1.0, 2.0, 3.0] and not sd.truncated
     with pytest.raises(HttpNotFoundError):
         StreamData("s--0000-0009--0000-0000-0000-0009--5001", api).initialize_from_server(lastn=1)
+    for kw, exc in (({"max_items": -1}, ValueError), ({"fields": "value"}, TypeError),
+                    ({"item_max": 70000}, ValueError), ({"bufsize": 8}, ValueError)):
+        with pytest.raises(exc):
+            StreamData(STREAM, api, **kw)
+    with pytest.raises(TypeError):
+        sd.process_from_server(None, lastn=1)
 
 
 def test_a_page_cut_short_stops_the_download(hub, emu):
@@ -640,7 +646,7 @@ def test_readings_arrive_as_signed_reports(hub, emu, tmp_path, mp):
 def test_a_lost_answer_resends_the_same_ids_and_the_server_recognises_them(hub, emu, tmp_path):
     from iotpush import PushError
 
-    api, svc, st = _push(hub, emu, tmp_path, timeout=0.3)
+    api, svc, st = _push(hub, emu, tmp_path, timeout=0.3, sync_ids=False)
     for i in range(10):
         st.log("5001", i)
     emu.inject(("stall_ack", 0.6))  # the report is stored, the answer comes too late
@@ -685,6 +691,32 @@ def test_reading_ids_keep_increasing_across_a_reboot(hub, emu, tmp_path):
         _push(hub, emu, tmp_path, state=str(tmp_path / "no" / "such" / "dir"))
 
 
+def test_a_lost_state_file_cannot_make_the_server_ignore_new_readings(hub, emu, tmp_path):
+    state = tmp_path / "iotile.ids"
+    _, svc, st = _push(hub, emu, tmp_path)
+    for i in range(30):
+        st.log("5001", i)
+    st.flush()
+    state.unlink()  # the flash was wiped: the ids would start at 1 again ...
+    _, svc2, st2 = _push(hub, emu, tmp_path)
+    assert svc2.next_id == 1
+    for i in range(3):
+        st2.log("5001", 100 + i)
+    st2.flush()  # ... but the server's streamer record moves them above its last id first
+    assert svc2.streamer_slug() == "t--0000-0000-0000-000a--0000"
+    assert [r["id"] for r in emu.readings[30:]] == [31, 32, 33]
+    assert [r["value"] for r in emu.readings[30:]] == [100, 101, 102]
+    assert int(state.read_text()) > 33
+    _, svc3, st3 = _push(hub, emu, tmp_path)
+    emu.inject(("status", 503))  # a server that cannot say keeps the readings for later
+    st3.log("5001", 7)
+    from iotpush import PushError
+
+    with pytest.raises(PushError) as e:
+        st3.flush()
+    assert e.value.retained and st3.pending == 1
+
+
 def test_ring_overflow_skips_the_ids_of_dropped_readings(hub, emu, tmp_path):
     api, svc, st = _push(hub, emu, tmp_path, capacity=8)
     for i in range(5):
@@ -703,6 +735,8 @@ def test_a_401_refreshes_once_and_a_400_goes_to_the_dead_letters(hub, emu, tmp_p
     from iotpush import PushError
 
     api, svc, st = _push(hub, emu, tmp_path)
+    st.log("5001", 0)
+    assert st.flush() == 1  # (reads the streamer record first: none yet)
     st.log("5001", 1)
     emu.expire(api.token)
     with pytest.raises(PushError) as e:
@@ -717,7 +751,7 @@ def test_a_401_refreshes_once_and_a_400_goes_to_the_dead_letters(hub, emu, tmp_p
     assert not e.value.retained and st.rejected == 1 and st.dead.items[0][0] == 400
     st.log("5001", 3)
     assert st.flush() == 1
-    assert [r["id"] for r in emu.readings] == [1, 3]  # the rejected reading's id is not reused
+    assert [r["id"] for r in emu.readings] == [1, 2, 4]  # the rejected reading's id is not reused
     assert api.token not in repr(st) + repr(svc) + str(e.value)
     emu.revoke(api.token)  # a 401 whose refresh fails: that batch is rejected (dead letters) ...
     st.log("5001", 4)

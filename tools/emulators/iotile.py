@@ -13,7 +13,7 @@ Mounted at /iotile on the hub, so the client's domain is hub.base("iotile") and 
 - Uploads (multipart/form-data, parsed part by part): event/upload/ (fields then "file"),
   streamer/report/?timestamp=... (one "file" part holding a SignedListReport format 1, parsed and
   its hash-only signature checked; readings at or below the streamer's last id are recognised as
-  already received and not stored again).
+  already received and not stored again); streamer/t--<device>--<index>/ gives that last id.
 
 Strict on the wire format the official client produces: every path ends in "/", JSON calls carry
 Content-Type: application/json (GETs and bodiless calls too) and "Authorization: jwt <token>";
@@ -241,6 +241,8 @@ class IOTileEmulator(Emulator):
             return self._upload(req, segs[0], email)
         self._json_call(req)
         self._user(req)
+        if len(segs) == 2 and segs[0] == "streamer" and segs[1].startswith("t--"):
+            return self._streamer_record(req, segs[1])
         if len(segs) == 3 and segs[0] == "stream" and segs[2] == "data":
             return self._stream_data(req, segs[1])
         if segs == ["data"]:
@@ -354,6 +356,20 @@ class IOTileEmulator(Emulator):
                 raise Reject(400, {"detail": "lastn must be a number"})
             rows = rows[-int(lastn):] if int(lastn) else []
         return rows
+
+    def _streamer_record(self, req, slug):
+        """GET streamer/t--<device>--<index>/: the highest reading id received (as the mock)."""
+        if req.method != "GET":
+            raise Reject(405, {"detail": 'Method "%s" not allowed.' % req.method})
+        m = re.match(r"^t--([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})--([0-9a-f]{4})$", slug)
+        if not m:
+            raise Reject(404, {"detail": "Not found."})
+        device = int("".join(m.groups()[:4]), 16)
+        key = (device, int(m.group(5), 16))
+        if key not in self.acks:
+            raise Reject(404, {"detail": "Not found."})
+        return Reply(200, {"slug": slug, "device": "d--" + slug[3:22], "index": key[1],
+                           "last_id": self.acks[key]})
 
     def _stream_data(self, req, slug):
         if req.method != "GET":

@@ -108,9 +108,9 @@ class Api:
     domain: server root (default https://iotile.cloud); the API is <domain>/api/v1/.
     timeout: seconds per socket operation of every request. retries: how many times a GET is
     repeated after a network fault or a 5xx (1 s, 2 s, ... apart). max_body: the largest
-    response a generic call reads. verify is accepted for compatibility: like the firmware's
-    `requests`, TLS here does not verify certificates (give boards a CA with your own socket
-    setup if you need that). The token never appears in repr() or in exception messages.
+    response a generic call reads. verify is accepted for compatibility but not acted on: like
+    the firmware's `requests`, TLS here does not check certificates. The token never appears in
+    repr() or in exception messages.
     """
 
     def __init__(self, domain=None, token_type=None, verify=True, timeout=10, retries=0,

@@ -108,6 +108,10 @@ class BaseData:
             raise ValueError("max_items must be an int >= 0")
         if fields is not None and not isinstance(fields, (tuple, list)):
             raise TypeError("fields must be a tuple of names or None (whole rows)")
+        if not isinstance(item_max, int) or not 64 <= item_max <= 65535:
+            raise ValueError("item_max must be an int in 64..65535 (bytes of one item's JSON)")
+        if not isinstance(bufsize, int) or not 16 <= bufsize <= 65535:
+            raise ValueError("bufsize must be an int in 16..65535")
         self._api = api
         self._block = item_max if item_max > 1024 else 1024
         self.data = Rows(self._block)
@@ -125,6 +129,8 @@ class BaseData:
     def process_from_server(self, fn, **kwargs):
         """Call fn(item) for every item of every page (kwargs are query parameters); nothing
         is kept. fn may return True to stop. Returns the number of items read."""
+        if not callable(fn):
+            raise TypeError("process_from_server(fn, **query): fn must be callable")
         self.count = pages(self._api, self._resource(), kwargs.items(), fn, self._reader)
         return self.count
 

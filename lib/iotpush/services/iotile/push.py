@@ -9,7 +9,9 @@
 # part of POST streamer/report/?timestamp=<now>. Reading ids come from a counter kept on flash
 # (`state` file, reserved `reserve` ids at a time), so they keep increasing across reboots and a
 # report sent again after a lost answer carries the same ids: the server recognises it by its
-# highest id. Timestamps are seconds on the board's clock counted from 2000-01-01, like an IOTile
+# highest id. Before its first report the service also reads the server's streamer record
+# (GET streamer/t--<device>--<index>/, field last_id) and moves its ids above it, so a lost or
+# replaced state file cannot make the server ignore new readings as old ones. Timestamps are seconds on the board's clock counted from 2000-01-01, like an IOTile
 # device's uptime: the server places each reading at (time the report arrived) - (report's sent
 # timestamp) + (reading timestamp), which is right even when the RTC was never set.
 # Values are 32-bit integers: ints and bools as they are, floats as round(value * scale).
@@ -28,6 +30,7 @@ from ...service import Service
 from ...timefmt import isoformat
 from ...transport import DELIVERED, PERMANENT, TRANSIENT, classify
 from ...urlenc import quote
+from .errors import HttpNotFoundError, RestHttpBaseException
 from .slr import HEADER, READING, pack_header, pack_ids, pack_reading
 
 _HEXDIGITS = "0123456789abcdefABCDEF"
@@ -73,7 +76,9 @@ class IOTile(Service):
     checks_numbers = True
 
     def __init__(self, api, device, streamer=0, selector=0x57FF, state="iotile.ids", reserve=256,
-                 scale=1, timeout=None, rate=1, burst=5):
+                 scale=1, timeout=None, rate=1, burst=5, sync_ids=True):
+        if not hasattr(api, "refresh_token"):
+            raise TypeError("api must be an iotile Api (logged in, or given set_token())")
         super().__init__(timeout if timeout is not None else api.transport.timeout, rate, burst)
         if type(device) is int:
             dev = device
@@ -103,6 +108,7 @@ class IOTile(Service):
         self.scale = scale
         self.state = state
         self.reserve = reserve
+        self.sync_ids = sync_ids
         self._sid = {}  # key -> stream id
         self._base = self._load()  # reading id of the ring's oldest event
         self._reserved = self._base
@@ -136,8 +142,10 @@ class IOTile(Service):
             return 1
         try:
             f = open(self.state)
-        except OSError:
-            return 1  # first boot: no file yet
+        except OSError as e:
+            if e.args and e.args[0] == 2:  # ENOENT: first boot, no file yet
+                return 1
+            raise
         try:
             s = f.read(24)
         finally:
@@ -147,8 +155,8 @@ class IOTile(Service):
         except ValueError:
             n = 0
         if not 0 < n <= _MAXID:
-            raise ValueError("reading-id state file %s is corrupt; delete it only if the "
-                             "server's streamer record is reset too" % self.state)
+            raise ValueError("reading-id state file %s is corrupt; delete it to start again "
+                             "above the server's last id (sync_ids)" % self.state)
         return n
 
     def _save(self, upto):
@@ -204,6 +212,31 @@ class IOTile(Service):
     def prepare(self):
         if not self.api.token:
             raise PushError(_NO_TOKEN, None)
+        if self.sync_ids:
+            self._sync_ids()
+
+    def streamer_slug(self):
+        """t--DDDD-DDDD-DDDD-DDDD--IIII: the server's record of this device's streamer."""
+        d = self.device
+        return "t--0000-0000-%04x-%04x--%04x" % (d >> 16, d & 0xFFFF, self.streamer)
+
+    def _sync_ids(self):
+        """Move the next id above the last one the server has for this streamer."""
+        try:
+            rec = self.api.streamer(self.streamer_slug()).get()
+        except HttpNotFoundError:
+            return  # no record yet: a new device
+        except RestHttpBaseException as e:
+            raise PushError(self.redact("iotile: reading the streamer record: %s" % e), e.status)
+        except OSError as e:
+            raise PushError("iotile: reading the streamer record: %r" % (e,), None)
+        last = rec.get("last_id") if isinstance(rec, dict) else None
+        if type(last) is int and self._base <= last < _MAXID:
+            self._base = last + 1
+            try:
+                self._save(last + 1 + self.reserve)
+            except OSError as e:
+                raise PushError("iotile: cannot keep reading ids in %s (%r)" % (self.state, e), None)
 
     def _sync(self, ring):
         """Account for events the ring evicted since we last looked (their ids are skipped)."""
