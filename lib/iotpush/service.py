@@ -49,6 +49,7 @@ class Service:
     max_str = 2000
     body_size = 1024
     allow_none = True
+    checks_numbers = False  # True: the Streamer calls check_number() for int/float/bool values
 
     def __init__(self, timeout=10, rate=3, burst=1):
         self.transport = Transport(timeout)
@@ -80,6 +81,10 @@ class Service:
                 "string value for %r is %d characters; %s takes at most %d"
                 % (key, len(value), self.name, self.max_str)
             )
+
+    def check_number(self, key, value):
+        """Called for every int / float / bool value when `checks_numbers` is True (e.g. a service
+        whose values are 32-bit integers). Raise ValueError / TypeError to refuse it at log()."""
 
     def check_row(self, fields):
         """Called once per log_row() with the dict, after each field passed the checks above."""
