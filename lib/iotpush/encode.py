@@ -42,7 +42,8 @@ class Body:
     def __init__(self, size=1024):
         self._io = _bytesio(size)
         self._size = size
-        self._mv = None  # type: memoryview | None  # send buffer, made by the first data()
+        # the send buffer, made now while the heap is young (a 1 KB block is easy to find)
+        self._mv = memoryview(bytearray(size))
         self._dig = bytearray(20)
 
     def reset(self):
@@ -100,7 +101,7 @@ class Body:
         """The body written since reset(), as a memoryview over the preallocated buffer."""
         n = self._io.tell()
         mv = self._mv
-        if mv is None or n > len(mv):  # first use, or a rare oversized body
+        if n > len(mv):  # a rare oversized body: grow once and keep the new size
             mv = self._mv = memoryview(bytearray(max(n, self._size)))
         self._io.seek(0)
         self._io.readinto(mv)

@@ -8,18 +8,12 @@
 # characters, keys <= 100.
 from micropython import const
 
-from ..streamer import NET_ERRORS, text
-from ..encode import Body
-from ..errors import PushError
 from ..ring import F_NOCLOCK, F_NOTS
 from ..service import Service, check_secret, check_url
-from ..transport import DELIVERED, classify
-from ..urlenc import quote, quote_bytes
 
 BASE_URL = "https://groker.init.st/api"
 ACCEPT_VERSION = "<=0.0.4"
 USER_AGENT = "iotpush/0.1"
-_URL_SOFT_MAX = const(1500)  # bytes of key=value pairs per URL-mode request
 _NOTIME = F_NOCLOCK | F_NOTS  # events sent without a timestamp (server time)
 
 
@@ -64,7 +58,6 @@ class InitialState(Service):
         self._ak = access_key
         self._bk = bucket_key
         self._need_bucket = bucket_name is not None
-        self._seen = bytearray(32)  # URL mode: which key indexes are in the request (bit set)
         if mode == "json":
             self.url = self.base_url + "/events"
             self.headers = {
@@ -77,6 +70,8 @@ class InitialState(Service):
         else:
             self.method = "GET"
             self.has_body = False
+            from ..urlenc import quote
+
             self._url = "%s/events?accessKey=%s&bucketKey=%s&" % (
                 self.base_url, quote(access_key), quote(bucket_key))
             self.headers = {"User-Agent": USER_AGENT}
@@ -88,32 +83,10 @@ class InitialState(Service):
     # --- buckets ----------------------------------------------------------------------------
     def create_bucket(self, bucket_name=None):
         """Create the bucket (or find it there): True if created (201), False if it existed
-        (204). Raises PushError otherwise (network fault: status None)."""
-        name = bucket_name or self.bucket_name or self._bk
-        t = self.transport
-        try:
-            if self.mode == "json":
-                b = Body(128 + len(name) + len(self._bk))
-                b.write(b'{"bucketKey": ')
-                b.dump(self._bk)
-                b.write(b', "bucketName": ')
-                b.dump(name)
-                b.write(b"}")
-                t.request("POST", self.base_url + "/buckets", b.data(), self.headers, 0, 256)
-            else:
-                url = "%s/buckets?accessKey=%s&bucketKey=%s&bucketName=%s" % (
-                    self.base_url, quote(self._ak), quote(self._bk), quote(name))
-                t.request("POST", url, None, {"User-Agent": USER_AGENT, "Content-Length": "0"}, 0, 256)
-        except NET_ERRORS as e:
-            raise PushError(self.redact("initialstate: bucket creation failed: %r" % (e,)), None)
-        if classify(t.status) != DELIVERED:
-            msg = "initialstate: bucket creation answered HTTP %s" % t.status
-            if t.body:
-                msg += ": " + text(t.body[:120])
-            raise PushError(self.redact(msg), t.status)
-        self.bucket_created = t.status != 204
-        self._need_bucket = False
-        return self.bucket_created
+        (204). Raises PushError otherwise (network fault: status None). Loads its code on use."""
+        from .initialstate_cold import create_bucket
+
+        return create_bucket(self, bucket_name)
 
     def prepare(self):
         if self._need_bucket:
@@ -122,7 +95,9 @@ class InitialState(Service):
     # --- events -----------------------------------------------------------------------------
     def encode(self, ring, limit, body):
         if self.mode == "url":
-            return self._encode_url(ring, limit, body)
+            from .initialstate_cold import encode_url
+
+            return encode_url(self, ring, limit, body)
         w = body.write
         w(b"[")
         n = 0
@@ -140,35 +115,6 @@ class InitialState(Service):
             w(b"}")
             n += 1
         w(b"]")
-        return n
-
-    def _encode_url(self, ring, limit, body):
-        seen = self._seen
-        for i in range(32):
-            seen[i] = 0
-        n = 0
-        cnt = ring.count if ring.count < limit else limit
-        while n < cnt:
-            ring.at(n)
-            ki = ring.ki
-            if seen[ki >> 3] & (1 << (ki & 7)):
-                break  # one value per key and request: the server stamps them all alike
-            if n and body.tell() > _URL_SOFT_MAX:
-                break
-            seen[ki >> 3] |= 1 << (ki & 7)
-            if n:
-                body.write(b"&")
-            body.write(quote_bytes(ring.keys[ki]))
-            body.write(b"=")
-            v = ring.val
-            if v is True:
-                body.write(b"true")
-            elif v is False:
-                body.write(b"false")
-            else:
-                body.write(quote_bytes(v if type(v) is str else str(v)))  # 1e+22: + is escaped
-            n += 1
-        self.url = self._url + body.text()
         return n
 
 
