@@ -197,11 +197,12 @@ class Streamer:
         self.last_error = self.service.redact(msg)
         return PushError(self.last_error, status, True)
 
-    def flush(self):
+    def flush(self, max_requests=0):
         """Send what may be sent now; returns the number of events delivered.
 
         Returns 0 at once while a backoff is pending or the rate limit says wait. Blocks at most
-        the transport timeout per request. Raises PushError on a failed request (see class doc).
+        the transport timeout per request; max_requests > 0 stops after that many requests (so
+        a caller can feed a watchdog between them). Raises PushError on a failed request.
         """
         if self._backoff.wait_ms():
             return 0
@@ -211,7 +212,10 @@ class Streamer:
         body = self._body
         t = svc.transport
         sent = 0
+        reqs = 0
         while ring.count:
+            if max_requests and reqs >= max_requests:
+                break
             if not self._prepared:
                 try:
                     svc.prepare()
@@ -225,6 +229,7 @@ class Streamer:
                 self._prepared = True
             if svc.rate.take():
                 break
+            reqs += 1
             body.reset()
             n = svc.encode(ring, self.batch, body)
             ev = ring.evictions
@@ -308,6 +313,9 @@ class Streamer:
         return self.drain(timeout_ms)
 
     def __repr__(self):
-        return "<Streamer %s pending=%d dropped=%d rejected=%d delivered=%d last=%s retry_in=%dms>" % (
+        r = "<Streamer %s pending=%d dropped=%d rejected=%d delivered=%d last=%s retry_in=%dms" % (
             self.service.name, self._ring.count, self._ring.dropped, self.dead.count,
             self.delivered, self.last_status, self._backoff.wait_ms())
+        if not self._clock.synced:
+            r += " clock=NOT SET (call iotpush.sync_time())"
+        return r + ">"
