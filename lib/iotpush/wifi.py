@@ -109,19 +109,22 @@ def _sleep(ms, feed):
 
 
 def connect(ssid=None, password=None, timeout_ms=10000, tries=3, backoff_ms=2000, country=None,
-            feed=None, quiet=False):
+            feed=None, quiet=False, cfg=None):
     """Join `ssid`; returns the WLAN once it has an IP address, else raises WifiError.
 
-    Without arguments the network comes from config.json (wifi.ssid, wifi.password, ...).
+    Without ssid the network comes from config.json (or `cfg`, a loaded iotpush.config.Config):
+    wifi.ssid, wifi.password, and optionally wifi.timeout_s, wifi.tries, wifi.country.
     Each try waits up to timeout_ms; after a failed try it waits backoff_ms, doubling (so at
     most tries * timeout_ms plus the waits in all: 3 tries of 10 s = 36 s). A wrong password
     stops at once. `feed` is called every 200 ms while waiting (pass a WDT's feed). Prints
     one line per step unless quiet. Returns at once when already connected.
     """
     if ssid is None:
-        from .config import load
+        if cfg is None:
+            from .config import load
 
-        c = load()
+            cfg = load()
+        c = cfg
         ssid = c.get("wifi.ssid", str)
         password = c.get("wifi.password", str, "")
         timeout_ms = int(c.get("wifi.timeout_s", "number", timeout_ms / 1000, 1, 120) * 1000)

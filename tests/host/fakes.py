@@ -114,8 +114,7 @@ def make_machine():
     m.Pin, m.ADC, m.RTC, m.WDT = Pin, ADC, RTC, WDT
     m.unique_id = lambda: b"\x01\x02\x03\x04\x05\x06"
     m.reset_cause = lambda: 1
-    m.DEEPSLEEP_RESET = 4
-    m.PWRON_RESET = 1
+    m.PWRON_RESET, m.HARD_RESET, m.WDT_RESET, m.DEEPSLEEP_RESET, m.SOFT_RESET = 1, 2, 3, 4, 5
 
     def deepsleep(ms=0):
         raise SystemExit("deepsleep(%d)" % ms)
