@@ -9,8 +9,11 @@ STUBS := typings/.installed-$(shell cat requirements-stubs-*.txt | cksum | cut -
 DEMO_SECONDS ?= 0
 BOARD ?= esp32
 PORT ?=
+CONFIG ?= config.json
+MAIN ?= main
+HOST ?= 127.0.0.1
 
-.PHONY: venv test demo bench deploy build clean
+.PHONY: venv test demo bench deploy build clean devserver fakeboard
 
 $(STAMP): requirements-dev.txt
 	rm -f $(VENV)/.installed-*
@@ -37,6 +40,14 @@ demo: venv
 ## make bench: memory and speed figures (bench/results.md)
 bench: venv
 	$(PY) -m tools.bench
+
+## make deploy PORT=/dev/ttyUSB0 BOARD=esp32 [CONFIG=config.json] [MAIN=main|sleep] [DRY_RUN=1]
+deploy: venv
+	$(PY) -m tools.deploy --port "$(PORT)" --board $(BOARD) --config $(CONFIG) --main $(MAIN) $(if $(DRY_RUN),--dry-run)
+
+## make fakeboard: a stand-in board (MicroPython unix port on a pty) at build/ttyFAKE
+fakeboard: venv
+	$(PY) -m tools.fakeboard
 
 ## make build: compile lib/ to build/mpy with mpy-cross
 build: venv
