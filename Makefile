@@ -13,7 +13,7 @@ CONFIG ?= config.json
 MAIN ?= main
 HOST ?= 127.0.0.1
 
-.PHONY: venv test demo bench deploy build clean devserver fakeboard
+.PHONY: venv browser test demo bench deploy build clean devserver fakeboard
 
 $(STAMP): requirements-dev.txt
 	rm -f $(VENV)/.installed-*
@@ -29,8 +29,20 @@ $(STUBS): requirements-stubs-esp32.txt requirements-stubs-picow.txt $(STAMP)
 
 venv: $(STAMP) $(STUBS)
 
-## make test: every check (CPython + real MicroPython + mpy-cross + mypy), from a fresh clone too
-test: venv
+# The dashboard test drives Debian's Chromium. Installed here when missing (CI on a clean machine
+# too); without apt-get or root it stops with the command to run, and the test fails, never skips.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "make: the dashboard test needs Chromium: install Debian's chromium and chromium-driver packages" >&2; exit 1; }
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver
+
+browser: $(CHROMIUM)
+
+## make test: every check (CPython + real MicroPython + mpy-cross + mypy + the dashboard in
+## headless Chromium), from a fresh clone too
+test: venv browser
 	$(PY) -m pytest
 
 ## make demo: push synthetic sensor data from MicroPython through the local emulators
@@ -44,6 +56,10 @@ bench: venv
 ## make deploy PORT=/dev/ttyUSB0 BOARD=esp32 [CONFIG=config.json] [MAIN=main|sleep] [DRY_RUN=1]
 deploy: venv
 	$(PY) -m tools.deploy --port "$(PORT)" --board $(BOARD) --config $(CONFIG) --main $(MAIN) $(if $(DRY_RUN),--dry-run)
+
+## make devserver [HOST=0.0.0.0]: every service emulator + the live dashboard (127.0.0.1 by default)
+devserver: venv
+	$(PY) -m tools.devserver --host $(HOST)
 
 ## make fakeboard: a stand-in board (MicroPython unix port on a pty) at build/ttyFAKE
 fakeboard: venv
