@@ -45,9 +45,10 @@ browser: $(CHROMIUM)
 test: venv browser
 	$(PY) -m pytest
 
-## make demo: push synthetic sensor data from MicroPython through the local emulators
+## make demo [BOARD=esp32|picow] [DEMO_SECONDS=10]: the dev server with its live dashboard and a
+## board's main.py on MicroPython pushing synthetic readings to it (Ctrl-C or DEMO_SECONDS stops)
 demo: venv
-	$(PY) -m tools.demo --seconds $(DEMO_SECONDS)
+	$(PY) -m tools.demo --board $(BOARD) --seconds $(DEMO_SECONDS)
 
 ## make bench: memory and speed figures (bench/results.md)
 bench: venv

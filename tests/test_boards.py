@@ -78,7 +78,7 @@ def test_main_pushes_the_boards_own_sensor(run_board, hub, board, lo, hi):
     assert [len(v) for v in s.values()] == [6, 6, 6]
     temps = [v for _, v in s["temperature"]]
     assert all(lo <= t <= hi and isinstance(t, float) for t in temps), temps
-    assert all(isinstance(v, int) and 1000 < v < 200000 for _, v in s["mem_free"])
+    assert all(isinstance(v, int) and 1000 < v < 200000 for _, v in s["mem_free"]), s["mem_free"]
     assert [v for _, v in s["wifi_rssi"]] == [-52] * 6
     w = _wdt(r.output)
     assert w["timeout_ms"] == 8000 and w["feeds"] >= 12

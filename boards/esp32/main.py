@@ -117,20 +117,25 @@ def run(cycles=0):
             temp = read_temperature()
             if temp is not None:
                 st.log("temperature", temp)
-            st.log("mem_free", gc.mem_free())
+            gc.collect()  # a free-heap figure that means something (a leak shows as a slope)
+            free = gc.mem_free()
+            st.log("mem_free", free)
             rssi = wifi_rssi()
             if rssi is not None:
                 st.log("wifi_rssi", rssi)
             if wifi.connected():  # without a link a request can only fail (or hang in DNS)
                 loop.send()
             n += 1
+            print("main: #%d %s degC, %d B free; %d delivered, %d pending" % (
+                n, temp, free, st.delivered, st.pending))
             if cycles and n >= cycles:
                 break
             loop.sleep(INTERVAL_MS - time.ticks_diff(time.ticks_ms(), t0))
     except KeyboardInterrupt:
         print("main: stopped (Ctrl-C); sending what is buffered (2 s at most)")
         if loop.wdt:
-            print("main: the watchdog still runs and will reset the board; wdt_ms 0 turns it off")
+            print("main: the watchdog keeps running and will reset the board (wdt_ms 0 in "
+                  "config.json turns it off while you work at the REPL)")
         if wifi.connected():
             st.close(2000)
         return
