@@ -26,7 +26,8 @@ def board_config(board, base_url, **top):
         cfg = json.load(f)
     cfg["wifi"].update(ssid="TestNet", password="testpassword")
     cfg["initialstate"].update(access_key=EMU_KEY, base_url=base_url)
-    cfg.update(interval_s=0.2, **top)
+    cfg["interval_s"] = 0.2
+    cfg.update(**top)
     return cfg
 
 

@@ -182,8 +182,9 @@ class Deploy:
             files = mpy_build.build(out, extra_args=extra)
             src, what = os.path.join(out, "iotpush"), "%d .mpy files" % len(files)
         main_src = os.path.join(folder, EXAMPLES[self.main])
-        self.say("[4/4] copying iotpush (%s), boot.py, %s as main.py, %s" % (
-            what, EXAMPLES[self.main], os.path.basename(self.config)))
+        ex = "main.py" if self.main == "main" else EXAMPLES[self.main] + " as main.py"
+        self.say("[4/4] copying iotpush (%s), boot.py, %s, %s" % (
+            what, ex, os.path.basename(self.config)))
         groups = {}  # board folder -> files, so that mpremote prints one line per file
         for d, _, fs in sorted(os.walk(src)):
             dest = "lib/iotpush" + d[len(src):].replace(os.sep, "/")
