@@ -143,3 +143,15 @@ def test_sync_time_failure_says_what_to_do(net, mp, monkeypatch, capsys):
         capsys.readouterr().out
     fake.settime = lambda: None
     assert iotpush.sync_time() is True
+
+
+def test_arguments_win_over_config(net, mp, capsys):
+    from iotpush import config, wifi
+
+    cfg = config.parse(json.dumps({"wifi": {"ssid": "CfgNet", "password": PW, "tries": 3,
+                                            "timeout_s": 20}}))
+    net.WLAN.fail_status = net.STAT_NO_AP_FOUND
+    with pytest.raises(wifi.WifiError, match="after 1 tries"):
+        wifi.connect(cfg=cfg, tries=1, timeout_ms=2000)  # main.py's one-try rejoin
+    assert "(try 1/1, 2 s)" in capsys.readouterr().out
+    assert net.WLAN(0)._i.connects == 1

@@ -108,30 +108,36 @@ def _sleep(ms, feed):
         ms -= step
 
 
-def connect(ssid=None, password=None, timeout_ms=10000, tries=3, backoff_ms=2000, country=None,
-            feed=None, quiet=False, cfg=None):
+def connect(ssid=None, password=None, timeout_ms=None, tries=None, backoff_ms=2000,
+            country=None, feed=None, quiet=False, cfg=None):
     """Join `ssid`; returns the WLAN once it has an IP address, else raises WifiError.
 
     Without ssid the network comes from config.json (or `cfg`, a loaded iotpush.config.Config):
-    wifi.ssid, wifi.password, and optionally wifi.timeout_s, wifi.tries, wifi.country.
-    Each try waits up to timeout_ms; after a failed try it waits backoff_ms, doubling (so at
-    most tries * timeout_ms plus the waits in all: 3 tries of 10 s = 36 s). A wrong password
-    stops at once. `feed` is called every 200 ms while waiting (pass a WDT's feed). Prints
-    one line per step unless quiet. Returns at once when already connected.
+    wifi.ssid, wifi.password, and wifi.timeout_s, wifi.tries, wifi.country unless given here.
+    Each try waits up to timeout_ms (10 s); after a failed try it waits backoff_ms, doubling (3
+    tries, the default, take 36 s at most). A wrong password stops at once. `feed` is called
+    every 200 ms while waiting (pass a WDT's feed). One line per step unless quiet. Returns at
+    once when already connected.
     """
     if ssid is None:
         if cfg is None:
             from .config import load
 
             cfg = load()
-        c = cfg
-        ssid = c.get("wifi.ssid", str)
-        password = c.get("wifi.password", str, "")
-        timeout_ms = int(c.get("wifi.timeout_s", "number", timeout_ms / 1000, 1, 120) * 1000)
-        tries = c.get("wifi.tries", int, tries, 1, 10)
-        country = c.get("wifi.country", str, country)
+        ssid = cfg.get("wifi.ssid", str)
+        password = cfg.get("wifi.password", str, "")
+        if timeout_ms is None:
+            timeout_ms = int(cfg.get("wifi.timeout_s", "number", 10, 1, 120) * 1000)
+        if tries is None:
+            tries = cfg.get("wifi.tries", int, 3, 1, 10)
+        if country is None:
+            country = cfg.get("wifi.country", str, None)
     elif password is None:
         password = ""
+    if timeout_ms is None:
+        timeout_ms = 10000
+    if tries is None:
+        tries = 3
     _check(ssid, password)
     if not isinstance(tries, int) or tries < 1:
         raise ValueError("tries must be an int >= 1")

@@ -23,7 +23,7 @@ function fmtNum(v) {
 }
 
 function fmtTime(t) {
-  if (t === null || t === undefined) return "-";
+  if (typeof t !== "number") return "-";
   return new Date(t * 1000).toLocaleTimeString();
 }
 
@@ -59,9 +59,9 @@ function makeCard(key, emulator, stream) {
 function draw(card, info) {
   const pts = info.points;
   const nums = [];
-  pts.forEach((p, i) => {
+  pts.forEach((p, i) => {  // a point without a usable time is placed by its position
     const y = numeric(p[1]);
-    if (y !== null) nums.push([p[0] === null ? i : p[0], y]);
+    if (y !== null) nums.push([typeof p[0] === "number" ? p[0] : i, y]);
   });
   const last = pts.length ? pts[pts.length - 1] : null;
   card.meta.innerHTML = "";
@@ -90,7 +90,7 @@ function draw(card, info) {
   card.dot.setAttribute("cy", sy(lp[1]).toFixed(1));
   card.svg.setAttribute("data-points", String(nums.length));
   [hi, (hi + lo) / 2, lo].forEach((v, i) => { card.labels[i].textContent = fmtNum(v); });
-  const timed = pts.length && pts[0][0] !== null;
+  const timed = pts.length && typeof pts[0][0] === "number";
   card.tLeft.textContent = timed ? fmtTime(t0) : "";
   card.tRight.textContent = timed ? fmtTime(t1) : "";
 }
