@@ -128,12 +128,17 @@ def test_dashboard_in_headless_chromium_draws_and_grows(dev, mp, tmp_path):
             page.screenshot(path=str(tmp_path / "before.png"))
             push(dev, "temperature", [22.0, 22.5, 23.0], ts0=1790000005)
             push(dev, "humidity", [40, 41])
+            push(dev, "status", ["ok", "door open"])
             page.wait_for_selector(card + ' svg[data-points="8"]', timeout=10000)
             grown = page.get_attribute(card + " polyline", "points").split()
             assert len(grown) == 8 and grown[:5] != first  # the x scale moved to fit the new span
             page.wait_for_selector('article[data-key="initialstate/humidity"]', timeout=10000)
-            assert page.get_attribute("body", "data-total") == "10"
-            assert "10 events in 2 streams" in page.inner_text("#status")
+            status = 'article[data-key="initialstate/status"]'
+            page.wait_for_selector(status + " .text-values", timeout=10000)
+            assert "door open" in page.inner_text(status + " .text-values")  # text: a list
+            assert page.is_hidden(status + " svg") and page.is_visible(card + " svg")
+            assert page.get_attribute("body", "data-total") == "12"
+            assert "12 events in 3 streams" in page.inner_text("#status")
             os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
             page.screenshot(path=os.path.join(ROOT, "build", "dashboard.png"), full_page=True)
         finally:
