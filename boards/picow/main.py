@@ -7,8 +7,8 @@
 # temperature, mem_free, wifi_rssi. Settings come from config.json (README, section Boards).
 #
 # Watchdog: with wdt_ms > 0 a machine.WDT resets the board if a step hangs; it is fed between
-# steps and while waiting, and a request blocks at most timeout_s per socket operation, which
-# is kept below a third of wdt_ms. A WDT cannot be stopped: set wdt_ms to 0 while you try things
+# steps and while waiting, and a request blocks at most the service's `timeout` per socket
+# operation, which is capped at a third of wdt_ms. A WDT cannot be stopped: set wdt_ms to 0 while you try things
 # at the REPL. Ctrl-C stops the loop; `st` stays there to look at (st, st.flush()).
 import gc
 import time
