@@ -12,7 +12,14 @@ _LAZY = {
 }
 
 
+_MODULES = ("wifi", "config")  # iotpush.wifi.connect() works after a bare `import iotpush`
+
+
 def __getattr__(name):
+    if name in _MODULES:
+        obj = __import__("iotpush." + name, None, None, ["_"])
+        globals()[name] = obj
+        return obj
     mod = _LAZY.get(name)
     if mod is None:
         raise AttributeError(name)

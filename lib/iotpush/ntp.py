@@ -18,7 +18,10 @@ def sync_time(host=None, timeout=1):
     try:
         ntptime.settime()
     except Exception as e:  # OSError, or IndexError/OverflowError on a bad packet
-        print("iotpush: NTP sync failed (%r); is Wi-Fi connected?" % (e,))
+        from .hints import wifi_hint
+
+        print("iotpush: NTP sync failed (%r): %s" % (
+            e, wifi_hint() or "is the NTP host right and UDP port 123 open?"))
         return False
     clock.resync()
     return clock.synced

@@ -46,3 +46,6 @@ class Backoff:
             self._pending = False
             return 0
         return w
+
+    def __repr__(self):
+        return "<Backoff failures=%d retry_in=%dms>" % (self.failures, self.wait_ms())

@@ -196,3 +196,7 @@ class RingBuffer:
 
     def clear(self):
         self.discard(self.count)
+
+    def __repr__(self):
+        return "<RingBuffer %d/%d events keys=%d dropped=%d>" % (
+            self.count, self.capacity, len(self.keys), self.dropped)

@@ -203,20 +203,23 @@ class Streamer:
         self.last_error = self.service.redact(msg)
         return PushError(self.last_error, status, True)
 
-    def flush(self):
+    def flush(self, max_requests=0):
         """Send what may be sent now; returns the number of events delivered.
 
         Returns 0 at once while a backoff is pending or the rate limit says wait. Blocks at most
-        the transport timeout per request. Raises PushError on a failed request (see class doc).
+        the transport timeout per request; max_requests > 0 stops after that many requests (so
+        a caller can feed a watchdog between them). Raises PushError on a failed request.
         """
         if not self._start():
             return 0
         svc = self.service
         sent = 0
-        while True:
+        reqs = 0
+        while not max_requests or reqs < max_requests:
             n = self._next()
             if not n:
                 return sent
+            reqs += 1
             ev = self._ring.evictions
             data = self._body.data()
             status = None
@@ -353,6 +356,9 @@ class Streamer:
         return n
 
     def __repr__(self):
-        return "<Streamer %s pending=%d dropped=%d rejected=%d delivered=%d last=%s retry_in=%dms>" % (
+        r = "<Streamer %s pending=%d dropped=%d rejected=%d delivered=%d last=%s retry_in=%dms" % (
             self.service.name, self._ring.count, self._ring.dropped, self.dead.count,
             self.delivered, self.last_status, self._backoff.wait_ms())
+        if not self._clock.synced:
+            r += " clock=NOT SET (call iotpush.sync_time())"
+        return r + ">"

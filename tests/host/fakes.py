@@ -114,8 +114,7 @@ def make_machine():
     m.Pin, m.ADC, m.RTC, m.WDT = Pin, ADC, RTC, WDT
     m.unique_id = lambda: b"\x01\x02\x03\x04\x05\x06"
     m.reset_cause = lambda: 1
-    m.DEEPSLEEP_RESET = 4
-    m.PWRON_RESET = 1
+    m.PWRON_RESET, m.HARD_RESET, m.WDT_RESET, m.DEEPSLEEP_RESET, m.SOFT_RESET = 1, 2, 3, 4, 5
 
     def deepsleep(ms=0):
         raise SystemExit("deepsleep(%d)" % ms)
@@ -135,34 +134,48 @@ def make_network():
     m.STAT_IDLE, m.STAT_CONNECTING, m.STAT_GOT_IP = 0, 1, 3
     m.STAT_WRONG_PASSWORD, m.STAT_NO_AP_FOUND, m.STAT_CONNECT_FAIL = -3, -2, -1
 
+    class _Iface:  # one per interface, shared by every WLAN(iface) object as on a board
+        def __init__(self):
+            self.active = False
+            self.polls = 0
+            self.connecting = False
+            self.ssid = None
+            self.connects = 0
+
     class WLAN:
         connect_after = 0  # status polls before GOT_IP; -1 = never
         fail_status = None
+        ifaces = {}
 
         def __init__(self, iface=0):
-            self._active = False
-            self._polls = 0
-            self._connecting = False
+            self._i = WLAN.ifaces.setdefault(iface, _Iface())
 
         def active(self, a=None):
             if a is None:
-                return self._active
-            self._active = bool(a)
+                return self._i.active
+            self._i.active = bool(a)
+            if not a:
+                self._i.connecting = False
 
         def connect(self, ssid=None, key=None):
-            self._connecting = True
-            self._polls = 0
+            self._i.connecting = True
+            self._i.polls = 0
+            self._i.ssid = ssid
+            self._i.connects += 1
 
         def disconnect(self):
-            self._connecting = False
+            self._i.connecting = False
 
-        def status(self):
-            if not self._connecting:
+        def status(self, param=None):
+            if param == "rssi":
+                return -61
+            i = self._i
+            if not i.connecting or not i.active:
                 return m.STAT_IDLE
             if WLAN.fail_status is not None:
                 return WLAN.fail_status
-            self._polls += 1
-            if WLAN.connect_after >= 0 and self._polls > WLAN.connect_after:
+            i.polls += 1
+            if WLAN.connect_after >= 0 and i.polls > WLAN.connect_after:
                 return m.STAT_GOT_IP
             return m.STAT_CONNECTING
 
@@ -173,4 +186,6 @@ def make_network():
             return ("192.168.1.50", "255.255.255.0", "192.168.1.1", "192.168.1.1")
 
     m.WLAN = WLAN
+    m.countries = []
+    m.country = lambda code=None: m.countries.append(code) if code else "XX"
     return m
