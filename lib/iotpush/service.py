@@ -49,6 +49,7 @@ class Service:
     max_str = 2000
     body_size = 1024
     allow_none = True
+    check_numbers = False  # True: check_value() also sees int, float and bool values
 
     def __init__(self, timeout=10, rate=3, burst=1):
         self.transport = Transport(timeout)
@@ -71,7 +72,8 @@ class Service:
                 raise ValueError("key must not contain control characters: %r" % key[:40])
 
     def check_value(self, key, value):
-        """Called for every str / None value (numbers and bools are checked by the core)."""
+        """Called for every str / None value (numbers and bools are checked by the core, and
+        passed here too when the service sets check_numbers = True)."""
         if value is None:
             if not self.allow_none:
                 raise ValueError("%s does not accept None (key %r)" % (self.name, key))

@@ -113,10 +113,13 @@ class Streamer:
             pass
         elif t is str or value is None:
             self.service.check_value(key, value)
+            return
         else:
             raise TypeError(
                 "value for %r must be a number, str, bool or None, not %s" % (key, t.__name__)
             )
+        if self.service.check_numbers:  # typed columns (e.g. Power BI): numbers checked too
+            self.service.check_value(key, value)
 
     def _index(self, key):
         try:
