@@ -49,7 +49,7 @@ def _check_uuid(v, what):
     return v
 
 
-def _message(body):
+def server_message(body):
     """The "message" of a JSON error answer, or None (cold path)."""
     try:
         import json
@@ -303,7 +303,7 @@ class Api:
         if status is None or status >= 500:
             return PushException(BAD_LUCK, True, status)
         svc = self.service
-        msg = _message(svc.transport.body or b"") or str(status)
+        msg = server_message(svc.transport.body or b"") or str(status)
         return PushException(svc.redact("Bad request: " + msg), True, status)
 
     def get(self, field_ids):
@@ -311,6 +311,12 @@ class Api:
         timestamps moved by round(local time - server time) as nikdev-iot does. Raises
         GetException. Blocks up to requestTimeout s per socket operation; the code lives in
         nikdev_get.py and is loaded on the first call."""
+        import sys
+
+        if "iotpush.services.nikdev_get" not in sys.modules:
+            import gc
+
+            gc.collect()  # loading code on a tight heap: start from a collected one
         from .nikdev_get import get
 
         return get(self.service, field_ids)

@@ -1,15 +1,12 @@
-# nikdev_get.py: the cold paths of the NikDev client, loaded on first use: Api.get() and the
-# shape of its answers. Allocates freely (lists, the parsed answer); blocks up to the
-# request timeout per socket operation. Errors: nikdev._message() reads the server's text.
+# nikdev_get.py: Api.get() of the NikDev client, loaded on its first call (most devices only
+# push). Allocates freely (the URL, the parsed answer, the Value list); blocks up to the
+# request timeout per socket operation.
 import json
-from micropython import const
 
 from ..clock import REF, clock
 from ..streamer import NET_ERRORS
 from ..urlenc import quote
-from .nikdev import BAD_LUCK, GetException, _message
-
-_GET_MAX = const(4096)  # bytes of a get() answer read at most
+from .nikdev import BAD_LUCK, GetException, server_message
 
 
 class Value:
@@ -30,7 +27,8 @@ class Value:
 
 
 def get(svc, field_ids):
-    """GET <base>values/<id>,<id> for the NikDev service svc; a list of Value."""
+    """GET <base>values/<id>,<id> for the NikDev service svc; a list of Value. The answer is
+    parsed as it arrives from the socket (json.load): no buffer for its text."""
     if isinstance(field_ids, str):
         field_ids = [field_ids]
     if not isinstance(field_ids, (list, tuple)) or not field_ids:
@@ -38,19 +36,26 @@ def get(svc, field_ids):
     for f in field_ids:
         svc.check_key(f)
     url = svc.base_url + "values/" + ",".join([quote(f) for f in field_ids])
+    got: list = [None]
+
+    def load(stream):
+        try:
+            got[0] = json.load(stream)
+        except (ValueError, TypeError, UnicodeError):
+            got[0] = None  # not JSON: said below, not taken for a network fault
+
     t = svc.transport
     try:
-        status = t.request("GET", url, None, svc.get_headers, _GET_MAX, 256)
+        status = t.request("GET", url, None, svc.get_headers, load, 256)
     except NET_ERRORS:
         raise GetException(BAD_LUCK)
     if status >= 500:
         raise GetException(BAD_LUCK, status)
     if not 200 <= status < 300:
-        msg = _message(t.body or b"") or str(status)
+        msg = server_message(t.body or b"") or str(status)
         raise GetException(svc.redact("Bad request: " + msg), status)
-    raw = t.body or b""
     try:
-        data = json.loads(raw)["data"]
+        data = got[0]["data"]
         server = data["servertime"]
         clock.stamp()
         off = clock.s + REF - server + (1 if clock.ms >= 500 else 0)
@@ -60,7 +65,6 @@ def get(svc, field_ids):
                 v = item[k]
                 ts = v.get("timestamp")
                 out.append(Value(k, v.get("value"), ts + off if ts is not None else None))
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError, UnicodeError):
-        raise GetException("unexpected answer from the server (%d bytes; at most %d are read)"
-                           % (len(raw), _GET_MAX), status)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+        raise GetException("unexpected answer from the server", status)
     return out

@@ -333,6 +333,12 @@ class PowerBI(Service):
         PushError: retained=True (network, 5xx, 429, or still backing off after one) keeps the
         rows for the next call; retained=False (400/401/403/404) moved that request's rows to
         streamer.dead."""
+        import sys
+
+        if "iotpush.services.powerbi_rows" not in sys.modules:
+            import gc
+
+            gc.collect()  # loading code on a tight heap: start from a collected one
         from .powerbi_rows import push_rows
 
         return push_rows(self, self.streamer, rows)
