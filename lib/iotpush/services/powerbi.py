@@ -115,13 +115,13 @@ class PowerBI(Service):
         super().__init__(timeout, rate, 1)
         self._check_push_url(push_url)
         if not isinstance(body_size, int) or not 512 <= body_size <= _MAX_BODY:
-            raise ValueError("body_size must be an int in 512..%d (bytes a request)" % _MAX_BODY)
+            raise ValueError("body_size must be an int in 512..%d" % _MAX_BODY)
         self.url = push_url
         self.headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
         self._cap = body_size
         self.body_size = body_size + _SLACK
         if not isinstance(capacity, int) or not 1 <= capacity <= 65535:
-            raise ValueError("capacity must be an int in 1..65535 (events push_rows() holds)")
+            raise ValueError("capacity must be an int in 1..65535")
         self._capacity = capacity
         self._types = None
         if columns is not None:
@@ -140,8 +140,7 @@ class PowerBI(Service):
         check_url(url, "push_url")  # never echoes the URL (it holds the key)
         for c in url.encode():  # bytes: iterating the str would intern its characters
             if c <= 32 or c == 127 or c == 35:  # space, control, DEL, "#"
-                raise ValueError("push_url must not contain spaces, line breaks or '#': paste "
-                                 "the Push URL exactly as Power BI shows it")
+                raise ValueError("push_url must not contain spaces, line breaks or '#'")
         q = url.find("?")
         path = url[:q] if q >= 0 else url
         key = None
@@ -150,15 +149,14 @@ class PowerBI(Service):
                 if part.startswith("key="):
                     key = part[4:]
         if not path.endswith("/rows") or not key:
-            raise ValueError("push_url must be the dataset's Push URL from API info: "
-                             "https://api.powerbi.com/beta/<tenant>/datasets/<id>/rows?key=... "
-                             "(the REST API's /v1.0/myorg/... URL needs OAuth and is not supported)")
+            raise ValueError("push_url must be a dataset's Push URL (API info): "
+                             "https://api.powerbi.com/beta/<tenant>/datasets/<id>/rows?key=...")
         self._secrets = (key, _unquote(key))
         self._where = path
 
     def _set_columns(self, columns):
         if not isinstance(columns, dict):
-            raise TypeError('columns must be a dict like {"temp": "Number", "room": "Text"}')
+            raise TypeError("columns must be a dict of name: type")
         if not 0 < len(columns) <= _MAX_COLUMNS:
             raise ValueError("a Power BI table has 1..%d columns" % _MAX_COLUMNS)
         types = {}
@@ -180,8 +178,8 @@ class PowerBI(Service):
     def check_key(self, key):
         super().check_key(key)
         if self._types is not None and key not in self._types:
-            raise ValueError("%r is not a column of this dataset (%s); Power BI would answer "
-                             "404 for the whole request" % (key, ", ".join(self._types)))
+            raise ValueError("%r is not a column of this dataset: %s" % (
+                key, " ".join(self._types)))
 
     def _kind(self, key):
         """The column type code of key (0: unknown, any JSON value)."""
@@ -197,10 +195,9 @@ class PowerBI(Service):
                 raise ValueError("value for %r is not a finite number" % (key,))
         elif t is str:
             if len(v) > self.max_str:
-                raise ValueError("text for %r is %d characters; Power BI takes at most %d"
-                                 % (key, len(v), self.max_str))
+                raise ValueError("text for %r is over %d characters" % (key, self.max_str))
         elif v is None:
-            raise ValueError("None for %r: leave the column out of the row instead" % (key,))
+            raise ValueError("None for %r: leave the column out instead" % (key,))
         elif t is not int and t is not bool:
             raise TypeError("value for %r must be a number, str or bool, not %s"
                             % (key, t.__name__))
@@ -218,13 +215,12 @@ class PowerBI(Service):
             if t is str:
                 if _is_iso(v):
                     return
-                raise ValueError("DateTime column %r takes an ISO-8601 str like "
-                                 "2026-11-21T23:59:02Z (or Unix seconds as an int)" % (key,))
+                raise ValueError("DateTime %r: not ISO-8601 like 2026-11-21T23:59:02Z" % (key,))
             ok = False
         else:
             return  # unknown column: check_key says so
         if not ok:
-            raise TypeError("column %r is %s; got %s%s" % (key, _TYPE_NAMES[ct], t.__name__,
+            raise TypeError("column %r is %s, not %s%s" % (key, _TYPE_NAMES[ct], t.__name__,
                             " (give Unix seconds as an int)" if ct == _DATETIME else ""))
 
     def check_value(self, key, value):
@@ -256,8 +252,8 @@ class PowerBI(Service):
                 if type(fields[k]) is int and self._kind(k) == _DATETIME:
                     n += 26
             if n > self._cap - 2:
-                raise ValueError("this row takes %d bytes as JSON; a request carries %d "
-                                 "(body_size, at most %d)" % (n, self._cap, _MAX_BODY))
+                raise ValueError("row of %d bytes; requests carry %d (body_size)" % (
+                    n, self._cap))
 
     # --- encoding -------------------------------------------------------------------------------
     def encode(self, ring, limit, body):
