@@ -336,9 +336,13 @@ def test_bad_configuration_is_refused_without_echoing_the_key(args, kw, exc):
 def test_column_types_are_case_insensitive():
     pb = _pb(columns={"a": "number", "b": "TEXT", "c": "datetime", "d": "Boolean"},
              timestamp_column="c")
-    pb.push_rows  # noqa: B018 -- constructed fine
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="Number"):
         pb.check_value("a", "x")
+    with pytest.raises(TypeError, match="Text"):
+        pb.check_value("b", 5)
+    with pytest.raises(TypeError, match="Boolean"):
+        pb.check_value("d", 0)
+    pb.check_value("c", 1700000000)
 
 
 @settings(max_examples=150, deadline=None)
@@ -511,6 +515,9 @@ def test_the_emulator_checks_key_method_type_and_size(hub):
     emu.max_bytes = 15 * 1024
     ok = json.dumps([{"room": "x" * 3000}] * 5).encode()
     assert len(ok) <= 15 * 1024 and _raw(hub, ok)[0] == 200
+    emu.max_bytes = 10 ** 6
+    assert _raw(hub, json.dumps([{}] * 10001).encode())[0] == 400  # 10,000 rows a request
+    assert _raw(hub, json.dumps([{}] * 10000).encode())[0] == 200
     emu.rate_per_s = 1
     assert [_raw(hub, b'[{"n": 1}]')[0] for _ in range(2)] == [200, 429]
 
