@@ -49,7 +49,7 @@ class Service:
     max_str = 2000
     body_size = 1024
     allow_none = True
-    checks_numbers = False  # True: the Streamer calls check_number() for int/float/bool values
+    check_numbers = False  # True: check_value() also sees int, float and bool values
 
     def __init__(self, timeout=10, rate=3, burst=1):
         self.transport = Transport(timeout)
@@ -72,7 +72,9 @@ class Service:
                 raise ValueError("key must not contain control characters: %r" % key[:40])
 
     def check_value(self, key, value):
-        """Called for every str / None value (numbers and bools are checked by the core)."""
+        """Called for every str / None value; also for numbers and bools (after the core's own
+        checks) when the service sets check_numbers = True, e.g. typed columns or 32-bit
+        readings. Raise ValueError / TypeError to refuse the value at log()."""
         if value is None:
             if not self.allow_none:
                 raise ValueError("%s does not accept None (key %r)" % (self.name, key))
@@ -81,10 +83,6 @@ class Service:
                 "string value for %r is %d characters; %s takes at most %d"
                 % (key, len(value), self.name, self.max_str)
             )
-
-    def check_number(self, key, value):
-        """Called for every int / float / bool value when `checks_numbers` is True (e.g. a service
-        whose values are 32-bit integers). Raise ValueError / TypeError to refuse it at log()."""
 
     def check_row(self, fields):
         """Called once per log_row() with the dict, after each field passed the checks above."""

@@ -79,8 +79,7 @@ class Streamer:
         self._backoff = Backoff()
         self._clock = clock or _default_clock
         self._gen = self._clock.gen
-        # the service's numeric check, bound once (None: numbers need no service check)
-        self._numchk = service.check_number if getattr(service, "checks_numbers", False) else None
+        self._numchk = getattr(service, "check_numbers", False)  # numbers to check_value() too
         self._prepared = False
         self._busy = False  # an aflush() is under way (a flush() meanwhile returns 0)
         self._t0 = time.ticks_ms()  # when the oldest pending event arrived (roughly)
@@ -112,17 +111,17 @@ class Streamer:
         if t is float:
             if value != value or value == _INF or value == _NINF:
                 raise ValueError("value for %r is not a finite number" % (key,))
-            if self._numchk is not None:
-                self._numchk(key, value)
         elif t is int or t is bool:
-            if self._numchk is not None:
-                self._numchk(key, value)
+            pass
         elif t is str or value is None:
             self.service.check_value(key, value)
+            return
         else:
             raise TypeError(
                 "value for %r must be a number, str, bool or None, not %s" % (key, t.__name__)
             )
+        if self._numchk:  # typed columns or ranged readings (Power BI, IOTile)
+            self.service.check_value(key, value)
 
     def _index(self, key):
         try:

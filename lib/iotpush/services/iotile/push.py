@@ -73,7 +73,7 @@ class IOTile(Service):
     max_str = 0
     body_size = 1280
     allow_none = False
-    checks_numbers = True
+    check_numbers = True
 
     def __init__(self, api, device, streamer=0, selector=0x57FF, state="iotile.ids", reserve=256,
                  scale=1, timeout=None, rate=1, burst=5, sync_ids=True):
@@ -190,10 +190,9 @@ class IOTile(Service):
             self._sid[key] = stream_id(key)
 
     def check_value(self, key, value):
-        raise TypeError("iotile readings are 32-bit integers (int, bool, or float with scale), "
-                        "not %s (key %r)" % ("None" if value is None else "str", key))
-
-    def check_number(self, key, value):
+        if value is None or type(value) is str:
+            raise TypeError("iotile readings are 32-bit integers (int, bool, or float with "
+                            "scale), not %s (key %r)" % ("None" if value is None else "str", key))
         self._raw(value, key)
 
     def _raw(self, v, key=None):
