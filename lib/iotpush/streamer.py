@@ -55,10 +55,16 @@ class Streamer:
     keeps every event and raises PushError(retained=True); a permanent rejection moves that one
     batch to `dead` and raises PushError(retained=False). Memory: the ring buffer (~20 B per
     event of `capacity`) plus two request buffers of the service's body size.
+
+    store: a FlashStore / RTCStore that keeps events through outages, reboots and power cuts
+    (see commit()); backoff: a retry.Backoff (default 1 s doubling up to 5 min); feed: a
+    callable (a watchdog's feed) called before every request and at least every 500 ms while
+    drain() sleeps.
     """
 
     def __init__(self, service, capacity=256, batch=None, keys=32, on_reject=None,
-                 interval_ms=10000, dead_letters=2, clock=None):
+                 interval_ms=10000, dead_letters=2, clock=None, store=None, backoff=None,
+                 feed=None):
         if not hasattr(service, "encode") or not hasattr(service, "transport"):
             raise TypeError("service must be an iotpush service, e.g. InitialState(...)")
         mx = service.max_events
@@ -66,6 +72,9 @@ class Streamer:
             batch = mx
         elif not isinstance(batch, int) or not 1 <= batch <= mx:
             raise ValueError("batch must be an int in 1..%d for %s" % (mx, service.name))
+        for f in (on_reject, feed, backoff and getattr(backoff, "fail", 0)):
+            if f is not None and not callable(f):
+                raise TypeError("on_reject and feed must be callables, backoff a Backoff")
         self.service = service
         self._ring = RingBuffer(capacity, keys)
         self.batch = batch
@@ -76,20 +85,30 @@ class Streamer:
         self.last_status = None
         self.last_error = None
         self._body = Body(service.body_size)
-        self._backoff = Backoff()
+        self._backoff = backoff if backoff is not None else Backoff()
+        self.feed = feed
         self._clock = clock or _default_clock
         self._gen = self._clock.gen
         self._prepared = False
         self._t0 = time.ticks_ms()  # when the oldest pending event arrived (roughly)
+        self._p = store  # a persist.Persist when a store is used (that module loads only then)
+        if store is not None:
+            from .persist import Persist
+
+            self._p = Persist(self, store, keys)
 
     # --- counters -----------------------------------------------------------------------------
     @property
     def pending(self):
-        return self._ring.count
+        """Events accepted and not delivered yet (in RAM and, with a store, on flash)."""
+        p = self._p
+        return self._ring.count + (len(p) if p is not None else 0)
 
     @property
     def dropped(self):
-        return self._ring.dropped
+        """Events lost for lack of room: RAM buffer overflow, or the store's oldest segment."""
+        p = self._p
+        return self._ring.dropped + (p.store.dropped if p is not None else 0)
 
     @property
     def rejected(self):
@@ -146,12 +165,17 @@ class Streamer:
             ki = ring.add_key(key)
         if not ring.count:
             self._t0 = time.ticks_ms()
+        p = self._p
+        if p is not None:
+            p.room(1)
         if ts is None:
             c = self._clock
             c.stamp()
             ring.push(ki, value, c.s, c.ms, 0 if c.synced else F_NOCLOCK)
         else:
             ring.push(ki, value, s, ms, 0)
+        if p is not None:
+            p.room(0)
 
     def log_row(self, fields, ts=None):
         """Buffer several fields sharing one timestamp (one row for row-based services).
@@ -176,9 +200,14 @@ class Streamer:
                     ring.add_key(k)
         if not ring.count:
             self._t0 = time.ticks_ms()
+        p = self._p
+        if p is not None:
+            p.room(len(fields))
         for k in fields:
             ring.push(ring.key_index(k), fields[k], s, ms, flags)
             flags |= F_CONT
+        if p is not None:
+            p.room(0)
 
     # --- sending ------------------------------------------------------------------------------
     def _sync_clock(self):
@@ -201,8 +230,12 @@ class Streamer:
         """Send what may be sent now; returns the number of events delivered.
 
         Returns 0 at once while a backoff is pending or the rate limit says wait. Blocks at most
-        the transport timeout per request. Raises PushError on a failed request (see class doc).
+        the transport timeout per request, calling `feed` before each. Raises PushError on a
+        failed request (see class doc). With a store, stored events go first, oldest first.
         """
+        p = self._p
+        if p is not None:
+            p.room(-1)
         if self._backoff.wait_ms():
             return 0
         self._sync_clock()
@@ -211,65 +244,84 @@ class Streamer:
         body = self._body
         t = svc.transport
         sent = 0
-        while ring.count:
-            if not self._prepared:
+        failed = False
+        try:
+            while True:
+                src = ring if p is None else p()
+                if src is None or not src.count:
+                    break
+                if self.feed is not None:
+                    self.feed()
+                if not self._prepared:
+                    try:
+                        svc.prepare()
+                    except PushError as e:
+                        self.last_status = e.status
+                        if svc.outcome(e.status) == TRANSIENT:
+                            failed = True
+                            raise self._transient(str(e), e.status)
+                        self._prepared = True  # refused for good: do not ask again, send anyway
+                        self.last_error = str(e)
+                        raise
+                    self._prepared = True
+                if svc.rate.take():
+                    break
+                body.reset()
+                n = svc.encode(src, self.batch, body)
+                ev = src.evictions
+                data = body.data()
+                status = None
+                err = None
                 try:
-                    svc.prepare()
-                except PushError as e:
-                    self.last_status = e.status
-                    if svc.outcome(e.status) == TRANSIENT:
-                        raise self._transient(str(e), e.status)
-                    self._prepared = True  # refused for good: do not ask again, send anyway
-                    self.last_error = str(e)
-                    raise
-                self._prepared = True
-            if svc.rate.take():
-                break
-            body.reset()
-            n = svc.encode(ring, self.batch, body)
-            ev = ring.evictions
-            data = body.data()
-            status = None
-            err = None
-            try:
-                status = t.request(
-                    svc.method, svc.url, data if svc.has_body else None, svc.headers, 0, 256)
-            except NET_ERRORS as e:
-                err = e
-            self.last_status = status
-            outcome = svc.outcome(status)
-            if outcome == DELIVERED:
-                ring.ack(n, ev)
-                sent += n
-                self.delivered += n
+                    status = t.request(
+                        svc.method, svc.url, data if svc.has_body else None, svc.headers, 0, 256)
+                except NET_ERRORS as e:
+                    err = e
+                self.last_status = status
+                outcome = svc.outcome(status)
+                if outcome == DELIVERED:
+                    src.ack(n, ev)
+                    if p is not None:
+                        p.ack(src, n)
+                    sent += n
+                    self.delivered += n
+                    self._backoff.reset()
+                    self.last_error = None
+                    self._t0 = time.ticks_ms()
+                    continue
+                if outcome == TRANSIENT:
+                    failed = True
+                    what = "HTTP %d" % status if status is not None else "network error %r" % (err,)
+                    raise self._transient(what, status)
+                # permanent: this batch will never be accepted; move it out of the way
+                self.dead.add(status, data, n)
+                src.ack(n, ev)
+                if p is not None:
+                    p.ack(src, n)
                 self._backoff.reset()
-                self.last_error = None
-                self._t0 = time.ticks_ms()
-                continue
-            if outcome == TRANSIENT:
-                what = "HTTP %d" % status if status is not None else "network error %r" % (err,)
-                raise self._transient(what, status)
-            # permanent: this batch will never be accepted; move it out of the way
-            self.dead.add(status, data, n)
-            ring.ack(n, ev)
-            self._backoff.reset()
-            msg = "%s: HTTP %s rejected %d events (moved to dead letters)" % (svc.name, status, n)
-            if t.body:
-                msg += ": " + text(t.body[:120])
-            self.last_error = svc.redact(msg)
-            if self.on_reject:
-                self.on_reject(status, n, self.dead.items[-1][1] if self.dead.items else b"")
-            raise PushError(self.last_error, status, False)
+                msg = "%s: HTTP %s rejected %d events (moved to dead letters)" % (svc.name, status, n)
+                if t.body:
+                    msg += ": " + text(t.body[:120])
+                self.last_error = svc.redact(msg)
+                if self.on_reject:
+                    self.on_reject(status, n, self.dead.items[-1][1] if self.dead.items else b"")
+                raise PushError(self.last_error, status, False)
+        finally:
+            if p is not None:
+                p.ack(None, failed)
         return sent
 
     def poll(self):
         """flush() if it is due: a full batch waits, or events waited interval_ms. For main
         loops: never raises PushError (the failure is in last_error) and returns at once while
-        a backoff is pending. Returns the number of events delivered."""
-        ring = self._ring
-        if not ring.count or self._backoff.wait_ms():
+        a backoff is pending. Returns the number of events delivered. With a store it also
+        commits events that waited commit_ms."""
+        if self._p is not None:
+            self._p.room(-1)
+        n = self.pending
+        if not n or self._backoff.wait_ms():
             return 0
-        if ring.count < self.batch and time.ticks_diff(time.ticks_ms(), self._t0) < self.interval_ms:
+        if n < self.batch and time.ticks_diff(time.ticks_ms(), self._t0) < self.interval_ms:
             return 0
         try:
             return self.flush()
@@ -283,16 +335,22 @@ class Streamer:
     def drain(self, timeout_ms=30000):
         """Send everything, sleeping through rate limits and backoff, for at most timeout_ms
         (plus one request's timeout). Returns the number of events delivered; what could not
-        be sent stays pending (see last_error). Rejected batches go to `dead` as in flush()."""
+        be sent stays pending (see last_error). Rejected batches go to `dead` as in flush().
+        With `feed` set it sleeps at most 500 ms at a time and calls feed() after each sleep."""
         start = time.ticks_ms()
         before = self.delivered
-        while self._ring.count:
+        while self.pending:
             left = timeout_ms - time.ticks_diff(time.ticks_ms(), start)
             if left <= 0:
                 break
             w = self.wait_ms()
             if w:
-                time.sleep_ms(min(w, left))
+                w = min(w, left)
+                if self.feed is not None:
+                    w = min(w, 500)
+                time.sleep_ms(w)
+                if self.feed is not None:
+                    self.feed()
                 continue
             try:
                 self.flush()
@@ -301,13 +359,22 @@ class Streamer:
         return self.delivered - before
 
     def close(self, timeout_ms=None):
-        """Send what can be sent (drain, by default for up to twice the request timeout).
-        Returns the number of events delivered."""
+        """Send what can be sent (drain, by default for up to twice the request timeout); with a
+        store, commit what is left so that it survives a reboot. Returns the number delivered."""
         if timeout_ms is None:
             timeout_ms = int(self.service.transport.timeout * 2000)
-        return self.drain(timeout_ms)
+        n = self.drain(timeout_ms) if timeout_ms > 0 else 0
+        if self._p is not None:
+            self._p.ack(None, True)  # commit what is left
+        return n
+
+    def commit(self):
+        """Write the events that are only in RAM to the store now, and record deliveries; once
+        it returns a power cut or reboot cannot lose them. Returns how many it wrote (0 without
+        a store). Raises OSError if the filesystem fails (the events stay in RAM)."""
+        return self._p.commit() if self._p is not None else 0
 
     def __repr__(self):
         return "<Streamer %s pending=%d dropped=%d rejected=%d delivered=%d last=%s retry_in=%dms>" % (
-            self.service.name, self._ring.count, self._ring.dropped, self.dead.count,
+            self.service.name, self.pending, self.dropped, self.dead.count,
             self.delivered, self.last_status, self._backoff.wait_ms())
