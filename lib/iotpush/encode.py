@@ -42,7 +42,7 @@ class Body:
     def __init__(self, size=1024):
         self._io = _bytesio(size)
         self._size = size
-        self._mv = None  # type: memoryview | None  # send buffer, made by the first data()
+        self._mv = memoryview(bytearray(size))  # send buffer, allocated with the rest: before the heap fragments
         self._dig = bytearray(20)
 
     def reset(self):
