@@ -1,0 +1,111 @@
+"""Reliability on the real MicroPython interpreter: the fault soak (64K heap) against the Initial
+State emulator, checked from here: every event arrived, in order, and the only duplicates are the
+batches whose acknowledgement the hub cut; Retry-After waited for; no socket left open."""
+import json
+import os
+import threading
+
+from tools.emulators.hub import Reply
+
+N = 5000
+TIMEOUT = 1.0  # the device's request timeout (s); stalls last longer
+STALL = 1.4
+CHAOS = [  # probability per request, fault
+    (0.04, ("status", 500)),
+    (0.04, ("status", 503)),
+    (0.03, ("status", 429, {"Retry-After": "0"})),
+    (0.03, ("reset",)),
+    (0.01, ("stall", STALL)),  # no answer within the timeout; not processed
+    (0.03, ("truncate",)),  # processed, reply cut: the ack is lost
+    (0.01, ("stall_ack", STALL)),  # processed, reply after the timeout: the ack is lost
+    (0.02, ("garbage",)),
+    (0.01, ("refuse", 0.3)),  # connection reset, then connections refused for 0.3 s
+]
+EARLY = [  # every kind at least once, whatever the dice say
+    ("status", 429, {"Retry-After": "1"}), ("refuse", 0.3), ("status", 500), ("stall", STALL),
+    ("truncate",), ("garbage",), ("reset",), ("status", 503), ("stall_ack", STALL),
+    ("status", 429, {"Retry-After": "1"}),
+]
+
+
+def _run_with_fd_check(proc, timeout=240):
+    """Read the device's output until it says CHECK-FDS, list its open sockets, let it finish."""
+    killer = threading.Timer(timeout, proc.kill)
+    killer.start()
+    try:
+        out = []
+        sockets = None
+        for line in proc.stdout:
+            out.append(line)
+            if line.startswith("CHECK-FDS"):
+                fd_dir = "/proc/%d/fd" % proc.pid
+                links = []
+                for n in os.listdir(fd_dir):
+                    try:
+                        links.append(os.readlink(os.path.join(fd_dir, n)))
+                    except OSError:
+                        pass  # closed while we looked
+                sockets = [x for x in links if x.startswith("socket:")]
+                proc.stdin.write("\n")
+                proc.stdin.flush()
+        proc.wait(30)
+        return "".join(out), sockets
+    finally:
+        killer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+
+
+def check_delivery(emu, expected):
+    """Every expected (key, value) arrived, in order; duplicates only from the accepted requests
+    whose reply the hub cut (truncate / late ack) and which the device then sent again.
+    Returns (number of duplicated events, number of cut acks)."""
+    accepted = [r for r, reply in emu.log if isinstance(reply, Reply) and 200 <= reply.status < 300
+                and r.path == "/api/events"]
+    cut = {id(r) for r, _, _ in emu.acks_cut}
+    index = {ev: i for i, ev in enumerate(expected)}
+    frontier, dups, prev = 0, 0, None
+    for r in accepted:
+        evs = [(e["key"], e["value"]) for e in json.loads(r.body)]
+        start = index[evs[0]]
+        assert evs == expected[start:start + len(evs)], "a request skipped or reordered events"
+        if prev is not None and start != frontier:
+            p_start, p_len, p_cut = prev
+            # only a batch whose ack was cut may be sent again, from where it started
+            assert p_cut and start == p_start, ("unexplained duplicate or gap", p_start, start)
+            dups += p_len
+        frontier = start + len(evs)
+        prev = (start, len(evs), id(r) in cut)
+    assert frontier == len(expected), "not everything arrived"
+    got = sum(len(json.loads(r.body)) for r in accepted)
+    assert got - len(expected) == dups
+    return dups, len(cut)
+
+
+def test_fault_soak_on_micropython(mp_popen, hub):
+    emu = hub["initialstate"]
+    emu.inject(*EARLY)
+    emu.set_chaos(20261121, CHAOS)
+    proc = mp_popen("t_soak", env={"IS_URL": hub.base("initialstate") + "/api", "N": str(N),
+                                   "TIMEOUT": str(TIMEOUT), "WDT_MS": "2000"})
+    output, sockets = _run_with_fd_check(proc)
+    assert proc.returncode == 0 and output.rstrip().endswith("OK"), output
+    assert sockets == [], (sockets, output)  # no socket left open (TLS buffers on a board)
+    emu.set_chaos(0, None)
+    expected = [("k%d" % (i % 4), i) for i in range(N)]
+    dups, cut = check_delivery(emu, expected)
+    faults = {}
+    for _, reply in emu.log:
+        if isinstance(reply, str):
+            faults[reply] = faults.get(reply, 0) + 1
+    for kind in ("status 500", "status 503", "status 429", "reset", "stall", "garbage", "refuse"):
+        assert any(k.startswith("fault:" + kind) for k in faults), (kind, faults)
+    assert cut >= 2 and hub.refusals >= 1
+    # Retry-After: 1 (the first two 429s, from EARLY) was waited for: nothing came for a second
+    log = emu.log
+    waits = [log[i + 1][0].t - r.t for i, (r, reply) in enumerate(log[:-1])
+             if reply == "fault:status 429"]
+    assert waits[0] >= 0.99 and waits[1] >= 0.99, waits[:2]
+    print("\nsoak: %d events, %d requests, %d faults %s, %d duplicated events from %d cut acks"
+          % (N, len(log), sum(faults.values()), faults, dups, cut))
+    print(output)
