@@ -109,3 +109,13 @@ def test_fault_soak_on_micropython(mp_popen, hub):
     print("\nsoak: %d events, %d requests, %d faults %s, %d duplicated events from %d cut acks"
           % (N, len(log), sum(faults.values()), faults, dups, cut))
     print(output)
+
+
+def test_power_cuts_on_littlefs_lose_only_what_was_not_committed(mp_tests):
+    # the RAM block device and a pristine image of it take 96 KB: the heap is for them, the
+    # library itself runs in a fraction of it
+    r = mp_tests("t_powercut", heap="512K", timeout=300)
+    assert r.returncode == 0 and r.output.rstrip().endswith("OK"), r.output
+    tested = int(r.output.split("power cuts tested ")[1].split()[0])
+    assert tested >= 200, r.output
+    print("\n" + r.output)

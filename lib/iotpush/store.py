@@ -88,8 +88,9 @@ class FlashStore:
             return
         try:
             os.mkdir(self.path)
-        except OSError:
-            pass  # already there; listdir() below raises if the path is unusable
+        except OSError as e:
+            if e.args[0] != 17:  # EEXIST is fine
+                raise
         nums = []
         for name in os.listdir(self.path):
             if len(name) == 10 and name.endswith(_SUFFIX):
