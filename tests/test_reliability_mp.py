@@ -119,3 +119,9 @@ def test_power_cuts_on_littlefs_lose_only_what_was_not_committed(mp_tests):
     tested = int(r.output.split("power cuts tested ")[1].split()[0])
     assert tested >= 200, r.output
     print("\n" + r.output)
+
+
+def test_bad_input_table_on_micropython(mp_tests):
+    # 128K: the table itself (56 rows of code and messages) is bigger than what it tests
+    r = mp_tests("run_shared", ["badinput_cases"], heap="128K")
+    assert r.returncode == 0 and "1 run, 0 failed" in r.output, r.output
