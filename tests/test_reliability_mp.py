@@ -125,3 +125,21 @@ def test_bad_input_table_on_micropython(mp_tests):
     # 128K: the table itself (56 rows of code and messages) is bigger than what it tests
     r = mp_tests("run_shared", ["badinput_cases"], heap="128K")
     assert r.returncode == 0 and "1 run, 0 failed" in r.output, r.output
+
+
+def test_a_cross_origin_redirect_is_refused_on_micropython(mp_tests, hub):
+    from tests.test_transport import Trap
+
+    trap = Trap()
+    try:
+        emu = hub["initialstate"]
+        base = hub.base("initialstate") + "/api"
+        emu.inject(("status", 302, {"Location": "http://127.0.0.1:%d/steal" % trap.port}),
+                   ("status", 307, {"Location": "http://127.0.0.1:%d/steal" % trap.port}),
+                   ("status", 307, {"Location": base + "/events"}))
+        r = mp_tests("t_redirect", env={"IS_URL": base})
+    finally:
+        trap.close()
+    assert r.returncode == 0 and r.output.rstrip().endswith("OK"), r.output
+    assert trap.got == []  # the key never left for the other host
+    assert [e["value"] for e in hub["initialstate"].events] == [1, 2]
