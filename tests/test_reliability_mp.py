@@ -143,3 +143,31 @@ def test_a_cross_origin_redirect_is_refused_on_micropython(mp_tests, hub):
     assert r.returncode == 0 and r.output.rstrip().endswith("OK"), r.output
     assert trap.got == []  # the key never left for the other host
     assert [e["value"] for e in hub["initialstate"].events] == [1, 2]
+
+
+def test_store_soak_across_reboots_on_micropython(mp_tests, hub, tmp_path):
+    """Three runs of the interpreter on one queue directory: the first with every connection
+    refused (all goes to flash), then two with random faults; each run resumes from what the
+    previous one left, and the last drains. 128K heap: the store's code (~15 KB here) on top."""
+    emu = hub["initialstate"]
+    env = {"IS_URL": hub.base("initialstate") + "/api", "STORE": str(tmp_path / "q")}
+    runs = [(0, 600, False), (600, 1200, False), (1200, 1800, True)]
+    restored = []
+    for n, (start, end, final) in enumerate(runs):
+        if n == 0:
+            hub.pause()  # the network is down for the whole first run
+        else:
+            hub.resume()
+            emu.set_chaos(n, CHAOS)
+        e = dict(env, START=str(start), END=str(end))
+        if final:
+            e["FINAL"] = "1"
+        r = mp_tests("t_soak_store", heap="128K", env=e, timeout=200)
+        assert r.returncode == 0 and r.output.rstrip().endswith("OK"), r.output
+        restored.append(int(r.output.split("restored ")[1].split()[0]))
+    emu.set_chaos(0, None)
+    assert restored[0] == 0 and restored[1] == 600  # everything of the first run was on flash
+    dups, cut = check_delivery(emu, [("k%d" % (i % 4), i) for i in range(1800)])
+    assert os.listdir(str(tmp_path / "q")) == []  # all delivered: every segment deleted
+    print("\nstore soak: 1800 events over 3 runs, restored %s, %d duplicated events from %d cut acks"
+          % (restored, dups, cut))
