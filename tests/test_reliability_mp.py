@@ -171,3 +171,9 @@ def test_store_soak_across_reboots_on_micropython(mp_tests, hub, tmp_path):
     assert os.listdir(str(tmp_path / "q")) == []  # all delivered: every segment deleted
     print("\nstore soak: 1800 events over 3 runs, restored %s, %d duplicated events from %d cut acks"
           % (restored, dups, cut))
+
+
+def test_log_with_a_store_allocates_nothing_between_commits(mp_tests, tmp_path):
+    r = mp_tests("t_alloc_store", heap="128K", env={"STORE": str(tmp_path / "q")})
+    assert r.returncode == 0 and r.output.rstrip().endswith("OK"), r.output
+    print("\n" + r.output)

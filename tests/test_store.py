@@ -299,3 +299,21 @@ def test_random_outages_reboots_and_power_cuts_lose_only_what_was_in_ram(ops, ca
         delivered += sent_values(t)
         assert st.pending == 0 and st.dropped == 0
         assert delivered == [v for v in logged if v not in lost]  # once each, in order
+
+
+def test_sleep_store_falls_back_to_flash_where_the_rtc_keeps_nothing(mp, monkeypatch, tmp_path):
+    import machine
+
+    from iotpush.rtcstore import RTCStore, sleep_store
+    from iotpush.store import FlashStore
+
+    class PicoRTC:  # rp2: machine.RTC without memory()
+        def datetime(self, dt=None):
+            return (2026, 1, 1, 3, 0, 0, 0, 0)
+
+    monkeypatch.setattr(machine, "RTC", PicoRTC)
+    s = sleep_store(str(tmp_path / "q"), 8192)
+    assert isinstance(s, FlashStore) and s.max_bytes == 8192 and s.commit_every == 1
+    with pytest.raises(ValueError) as e:
+        RTCStore()
+    assert "FlashStore" in str(e.value)

@@ -67,12 +67,15 @@ class Persist:
 
 
     def autocommit(self):
+        # a commit the Streamer decided on: a failure never escapes log() / flush()
         try:
             self.commit()
             return True
         except OSError as e:
             self.st.last_error = "store: commit failed (%r); the events stay in RAM" % (e,)
-            return False
+        except MemoryError:
+            self.st.last_error = "store: commit failed (out of memory); the events stay in RAM"
+        return False
 
     def due(self):
         # events only in RAM waited commit_ms

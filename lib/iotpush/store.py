@@ -207,12 +207,12 @@ class FlashStore:
         # A commit failed: what it wrote may or may not be on flash. Forget its events (the
         # caller still holds them) and void them on flash with the next commit.
         self.head = h0
-        old = {}
-        for s in snap:
-            old[s[0]] = s
-        for s in self._segs:
-            o = old.get(s[0])
-            s[1], s[2] = (o[1], o[2]) if o is not None else (0, 0)
+        for s in self._segs:  # no allocation here: this may run for a MemoryError
+            s[1] = s[2] = 0  # a segment this commit created: nothing valid in it
+            for o in snap:
+                if o[0] == s[0]:
+                    s[1] = o[1]
+                    s[2] = o[2]
         self._void = True
         self._append = False
         self._pos = None
