@@ -84,6 +84,7 @@ def check_delivery(emu, expected):
 
 def test_fault_soak_on_micropython(mp_popen, hub):
     emu = hub["initialstate"]
+    emu.late_after = TIMEOUT / 2  # on a busy machine a reply may come too late by itself
     emu.inject(*EARLY)
     emu.set_chaos(20261121, CHAOS)
     proc = mp_popen("t_soak", env={"IS_URL": hub.base("initialstate") + "/api", "N": str(N),
@@ -158,6 +159,7 @@ def test_store_soak_across_reboots_on_micropython(mp_tests, hub, tmp_path):
             hub.pause()  # the network is down for the whole first run
         else:
             hub.resume()
+            emu.late_after = 0.5
             emu.set_chaos(n, CHAOS)
         e = dict(env, START=str(start), END=str(end))
         if final:

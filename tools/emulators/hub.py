@@ -93,6 +93,7 @@ class Emulator:
         self.chaos = None  # (random.Random, [(probability, fault), ...])
         self.accepted_requests = 0
         self.acks_cut = []  # (Request, fault name, delay s): accepted, but the reply was cut or late
+        self.late_after = None  # seconds: a 2xx reply sent later than this counts in acks_cut too
 
     # --- fault injection ----------------------------------------------------------------------
     def inject(self, *faults):
@@ -226,7 +227,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._abort()
         if kind == "stall_ack":
             time.sleep(fault[1])
-        return self._send(reply)
+        self._send(reply)
+        late = time.time() - req.t
+        if emu.late_after is not None and kind is None and late > emu.late_after and \
+                200 <= reply.status < 300:
+            with emu.lock:  # a busy host: the client may have given up waiting
+                emu.acks_cut.append((req, "late", late))
 
     def _raw(self, reply):
         lines = ["HTTP/1.1 %d %s" % (reply.status, self.responses.get(reply.status, ("",))[0])]
