@@ -132,10 +132,11 @@ def test_a_same_origin_redirect_is_followed_with_a_timeout_and_loops_are_cut(hub
     assert not mp_requests.open_sockets
 
 
-def test_every_socket_gets_the_timeout_even_on_a_redirect_hop(monkeypatch):
+def test_every_socket_gets_the_timeout_even_on_a_redirect_hop(hub, monkeypatch):
     import iotpush.transport as tr
+    from iotpush import Streamer
 
-    seen = []
+    timeouts = []  # per socket opened: the timeouts it was given
     real = tr._tracker._mod
 
     class Mod:
@@ -144,15 +145,21 @@ def test_every_socket_gets_the_timeout_even_on_a_redirect_hop(monkeypatch):
 
         def socket(self, *a):
             s = real.socket(*a)
+            seen = []
+            timeouts.append(seen)
             orig = s.settimeout
             s.settimeout = lambda t: (seen.append(t), orig(t))
             return s
 
     monkeypatch.setattr(tr._tracker, "_mod", Mod())
-    t = tr.Transport(timeout=3)
-    with pytest.raises(OSError):
-        t.request("GET", "http://127.0.0.1:9/x")  # refused
-    assert seen and all(x == 3 for x in seen)
+    base = hub.base("initialstate") + "/api"
+    hub["initialstate"].inject(("status", 307, {"Location": base + "/events"}))
+    st = Streamer(_svc(base, timeout=3), capacity=4)
+    st.log("x", 1)
+    assert st.flush() == 1
+    assert len(timeouts) == 2  # the request, then the redirect hop
+    assert timeouts[0] == [3, 3]  # ours, then the frozen client's own
+    assert timeouts[1] == [3]  # the client passes no timeout on the hop: only ours
 
 
 # --- DNS -----------------------------------------------------------------------------------------
