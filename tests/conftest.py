@@ -98,3 +98,24 @@ def pytest_sessionfinish(session, exitstatus):
     if stray and exitstatus == 0:
         session.exitstatus = 1
         print("\nCPython's time module still has %s after the tests" % stray)
+
+
+# --- reliability (issue 4): a MicroPython process the test can look at while it runs ----------
+@pytest.fixture(scope="session")
+def mp_popen(mp_tests):
+    """start(module, args=(), heap="64K", env=None) -> subprocess.Popen of
+    `micropython -X heapsize=<heap> -m <module>` (text pipes for stdin/stdout, stderr merged), with
+    the same .mpy build and path as `mp_tests`; the caller waits for it (or kills it)."""
+    from tools import mprun
+
+    dirs = [os.path.join(ROOT, "build", "mp-tests", d) for d in ("mp", "shared")]
+
+    def start(module, args=(), heap="64K", env=None):
+        e = dict(os.environ)
+        e.update(env or {})
+        cmd = [mprun.micropython(), "-X", "heapsize=" + heap, "-m", module, *args]
+        return subprocess.Popen(cmd, env=mprun.env_for(False, dirs, e), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                cwd=ROOT)
+
+    return start

@@ -1,7 +1,7 @@
 # aio.py: asyncio drivers for Streamer: aflush() and the background task run().
 #
 # Loaded on first use of Streamer.aflush()/run(). The flush logic itself is Streamer's
-# (_start/_next/_settle); only the wait differs: with a transport that has arequest()
+# (_start/_next/_settle/_end); only the wait differs: with a transport that has arequest()
 # (sockhttp.KeepAlive) the event loop keeps running while a request is under way, so a sensor
 # loop in another task never waits on the network. A transport without arequest() (the default
 # requests one) blocks the loop for each request, as flush() would.
@@ -32,7 +32,6 @@ async def aflush(st):
             if not n:
                 return sent
             t = svc.transport
-            ev = st._ring.evictions
             data = st._body.data()
             status = None
             err = None
@@ -46,9 +45,10 @@ async def aflush(st):
                         svc.method, svc.url, data if svc.has_body else None, svc.headers, 0, 256)
             except NET_ERRORS as e:
                 err = e
-            sent += st._settle(n, ev, data, status, err)
+            sent += st._settle(n, data, status, err)
     finally:
         st._busy = False
+        st._end()
 
 
 async def run(st, interval_ms=None):

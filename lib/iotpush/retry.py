@@ -12,6 +12,8 @@ class Backoff:
     """
 
     def __init__(self, base_ms=1000, cap_ms=300000):
+        if type(base_ms) is not int or type(cap_ms) is not int or not 0 < base_ms <= cap_ms:
+            raise ValueError("Backoff needs ints 0 < base_ms <= cap_ms (milliseconds)")
         self.base_ms = base_ms
         self.cap_ms = cap_ms
         self.failures = 0

@@ -167,6 +167,8 @@ class RingBuffer:
             self._o[self._tail] = None
             self._tail = self._tail + 1 if self._tail + 1 < self.capacity else 0
         self.count -= n
+        if n and self.count:
+            self._f[self._tail] &= ~F_CONT  # what is left of a split row starts a (partial) row
 
     def ack(self, n, evictions):
         """Remove a batch of n events read when self.evictions was `evictions`.

@@ -29,8 +29,8 @@ def check_secret(value, what):
         raise TypeError("%s must be a str" % what)
     if not value or len(value) > 512:
         raise ValueError("%s must be 1..512 characters" % what)
-    for c in value:
-        if c in " \t\r\n":
+    for b in value.encode():  # bytes: iterating a str would intern each character
+        if b in b" \t\r\n":
             raise ValueError("%s must not contain whitespace or line breaks" % what)
     return value
 
@@ -67,8 +67,8 @@ class Service:
             raise TypeError("key must be a str, not %s" % type(key).__name__)
         if not key or len(key) > self.max_key:
             raise ValueError("key must be 1..%d characters: %r" % (self.max_key, key[:40]))
-        for c in key:
-            if c < " ":
+        for b in key.encode():  # bytes, not 1-char strs: those become permanent qstrs
+            if b < 32:
                 raise ValueError("key must not contain control characters: %r" % key[:40])
 
     def check_value(self, key, value):

@@ -44,7 +44,8 @@ class DeadLetters:
             self.items.append((status, bytes(body[: self.max_bytes]), n))
 
     def __repr__(self):
-        return "<DeadLetters events=%d batches=%d kept=%d>" % (self.count, self.batches, len(self.items))
+        return "<DeadLetters events=%d batches=%d kept=%d>" % (
+            self.count, self.batches, len(self.items))
 
 
 class Streamer:
@@ -55,10 +56,16 @@ class Streamer:
     keeps every event and raises PushError(retained=True); a permanent rejection moves that one
     batch to `dead` and raises PushError(retained=False). Memory: the ring buffer (~20 B per
     event of `capacity`) plus two request buffers of the service's body size.
+
+    store: a FlashStore / RTCStore that keeps events through outages, reboots and power cuts
+    (see commit()); backoff: a retry.Backoff (default 1 s doubling up to 5 min); feed: a
+    callable (a watchdog's feed) called before every request and at least every 500 ms while
+    drain() sleeps.
     """
 
     def __init__(self, service, capacity=256, batch=None, keys=32, on_reject=None,
-                 interval_ms=10000, dead_letters=2, clock=None):
+                 interval_ms=10000, dead_letters=2, clock=None, store=None, backoff=None,
+                 feed=None):
         if not hasattr(service, "encode") or not hasattr(service, "transport"):
             raise TypeError("service must be an iotpush service, e.g. InitialState(...)")
         mx = service.max_events
@@ -66,6 +73,9 @@ class Streamer:
             batch = mx
         elif not isinstance(batch, int) or not 1 <= batch <= mx:
             raise ValueError("batch must be an int in 1..%d for %s" % (mx, service.name))
+        for f in (on_reject, feed, backoff and getattr(backoff, "fail", 0)):
+            if f is not None and not callable(f):
+                raise TypeError("on_reject and feed must be callables, backoff a Backoff")
         self.service = service
         self._ring = RingBuffer(capacity, keys)
         self.batch = batch
@@ -76,22 +86,35 @@ class Streamer:
         self.last_status = None
         self.last_error = None
         self._body = Body(service.body_size)
-        self._backoff = Backoff()
+        self._backoff = backoff if backoff is not None else Backoff()
+        self.feed = feed
         self._clock = clock or _default_clock
         self._gen = self._clock.gen
         self._numchk = getattr(service, "check_numbers", False)  # numbers to check_value() too
         self._prepared = False
         self._busy = False  # an aflush() is under way (a flush() meanwhile returns 0)
+        self._fail = False  # the flush under way met a transient fault
+        self._src = self._ring  # the ring the request under way was encoded from
+        self._ev = 0  # its evictions count then
         self._t0 = time.ticks_ms()  # when the oldest pending event arrived (roughly)
+        self._p = store  # a persist.Persist when a store is used (that module loads only then)
+        if store is not None:
+            from .persist import Persist
+
+            self._p = Persist(self, store, keys)
 
     # --- counters -----------------------------------------------------------------------------
     @property
     def pending(self):
-        return self._ring.count
+        """Events accepted and not delivered yet (in RAM and, with a store, on flash)."""
+        p = self._p
+        return self._ring.count + (len(p) if p is not None else 0)
 
     @property
     def dropped(self):
-        return self._ring.dropped
+        """Events lost for lack of room: RAM buffer overflow, or the store's oldest segment."""
+        p = self._p
+        return self._ring.dropped + (p.store.dropped if p is not None else 0)
 
     @property
     def rejected(self):
@@ -118,8 +141,7 @@ class Streamer:
             return
         else:
             raise TypeError(
-                "value for %r must be a number, str, bool or None, not %s" % (key, t.__name__)
-            )
+                "value for %r must be a number, str, bool or None, not %s" % (key, t.__name__))
         if self._numchk:  # typed columns or ranged readings (Power BI, IOTile)
             self.service.check_value(key, value)
 
@@ -128,14 +150,6 @@ class Streamer:
             return self._ring.key_index(key)
         except TypeError:  # unhashable: check_key() will say what is wrong
             return -1
-
-    def _stamp(self, ts):
-        if ts is None:
-            c = self._clock
-            c.stamp()
-            return c.s, c.ms, 0 if c.synced else F_NOCLOCK
-        s, ms = offset(ts)
-        return s, ms, 0
 
     def log(self, key, value, ts=None):
         """Buffer one event. ts: Unix seconds (int or float); default now. Raises ValueError /
@@ -151,12 +165,17 @@ class Streamer:
             ki = ring.add_key(key)
         if not ring.count:
             self._t0 = time.ticks_ms()
+        p = self._p
+        if p is not None:
+            p.room(1)
         if ts is None:
             c = self._clock
             c.stamp()
             ring.push(ki, value, c.s, c.ms, 0 if c.synced else F_NOCLOCK)
         else:
             ring.push(ki, value, s, ms, 0)
+        if p is not None:
+            p.room(0)
 
     def log_row(self, fields, ts=None):
         """Buffer several fields sharing one timestamp (one row for row-based services).
@@ -173,7 +192,13 @@ class Streamer:
                 new += 1
             self._check(k, fields[k])
         self.service.check_row(fields)
-        s, ms, flags = self._stamp(ts)
+        if ts is None:
+            c = self._clock
+            c.stamp()
+            s, ms, flags = c.s, c.ms, 0 if c.synced else F_NOCLOCK
+        else:
+            s, ms = offset(ts)
+            flags = 0
         if new:
             ring.ensure_keys(new)
             for k in fields:
@@ -181,9 +206,14 @@ class Streamer:
                     ring.add_key(k)
         if not ring.count:
             self._t0 = time.ticks_ms()
+        p = self._p
+        if p is not None:
+            p.room(len(fields))
         for k in fields:
             ring.push(ring.key_index(k), fields[k], s, ms, flags)
             flags |= F_CONT
+        if p is not None:
+            p.room(0)
 
     # --- sending ------------------------------------------------------------------------------
     def _sync_clock(self):
@@ -195,10 +225,11 @@ class Streamer:
             self._gen = c.gen
 
     def _transient(self, what, status):
+        self._fail = True
         t = self.service.transport
         d = self._backoff.fail(t.retry_after)
         msg = "%s: %s; %d events kept, next try in %d s" % (
-            self.service.name, what, self._ring.count, (d + 999) // 1000)
+            self.service.name, what, self.pending, (d + 999) // 1000)
         self.last_error = self.service.redact(msg)
         return PushError(self.last_error, status, True)
 
@@ -206,44 +237,56 @@ class Streamer:
         """Send what may be sent now; returns the number of events delivered.
 
         Returns 0 at once while a backoff is pending or the rate limit says wait. Blocks at most
-        the transport timeout per request; max_requests > 0 stops after that many requests (so
-        a caller can feed a watchdog between them). Raises PushError on a failed request.
+        the transport timeout per request, calling `feed` before each; max_requests > 0 stops
+        after that many requests. Raises PushError on a failed request (see class doc). With a
+        store, stored events go first, oldest first.
         """
         if not self._start():
             return 0
         svc = self.service
         sent = 0
         reqs = 0
-        while not max_requests or reqs < max_requests:
-            n = self._next()
-            if not n:
-                return sent
-            reqs += 1
-            ev = self._ring.evictions
-            data = self._body.data()
-            status = None
-            err = None
-            try:
-                status = svc.transport.request(
-                    svc.method, svc.url, data if svc.has_body else None, svc.headers, 0, 256)
-            except NET_ERRORS as e:
-                err = e
-            sent += self._settle(n, ev, data, status, err)
+        try:
+            while not max_requests or reqs < max_requests:
+                n = self._next()
+                if not n:
+                    break
+                reqs += 1
+                data = self._body.data()
+                status = None
+                err = None
+                try:
+                    status = svc.transport.request(
+                        svc.method, svc.url, data if svc.has_body else None, svc.headers, 0, 256)
+                except NET_ERRORS as e:
+                    err = e
+                sent += self._settle(n, data, status, err)
+        finally:
+            self._end()
+        return sent
 
-    # The steps of a flush, shared by flush() and aflush() (iotpush.aio): _start(), then
-    # _next() encodes a request, the caller sends it, _settle() accounts for the answer.
+    # The steps of a flush, shared by flush() and aflush() (iotpush.aio): _start(); then
+    # _next() encodes a request, the caller sends it, _settle() accounts for the answer;
+    # _end() in a `finally`.
     def _start(self):
+        p = self._p
+        if p is not None:
+            p.room(-1)
         if self._busy or self._backoff.wait_ms():
             return False
         self._sync_clock()
+        self._fail = False
         return True
 
     def _next(self):
         """Encode the next request into the body; its event count, 0 if none may go now."""
-        ring = self._ring
-        svc = self.service
-        if not ring.count:
+        p = self._p
+        src = self._ring if p is None else p()
+        if src is None or not src.count:
             return 0
+        if self.feed is not None:
+            self.feed()
+        svc = self.service
         if not self._prepared:
             try:
                 svc.prepare()
@@ -258,28 +301,30 @@ class Streamer:
         if svc.rate.take():
             return 0
         self._body.reset()
-        return svc.encode(ring, self.batch, self._body)
+        self._src = src
+        self._ev = src.evictions
+        return svc.encode(src, self.batch, self._body)
 
-    def _settle(self, n, ev, data, status, err):
+    def _settle(self, n, data, status, err):
         """Account for one request: returns n when delivered, else raises PushError."""
-        ring = self._ring
         svc = self.service
+        src = self._src
         self.last_status = status
         outcome = svc.outcome(status)
-        if outcome == DELIVERED:
-            ring.ack(n, ev)
-            self.delivered += n
-            self._backoff.reset()
-            self.last_error = None
-            self._t0 = time.ticks_ms()
-            return n
         if outcome == TRANSIENT:
             what = "HTTP %d" % status if status is not None else "network error %r" % (err,)
             raise self._transient(what, status)
-        # permanent: this batch will never be accepted; move it out of the way
-        self.dead.add(status, data, n)
-        ring.ack(n, ev)
+        src.ack(n, self._ev)
+        if self._p is not None:
+            self._p.ack(src, n)
         self._backoff.reset()
+        if outcome == DELIVERED:
+            self.delivered += n
+            self.last_error = None
+            self._t0 = time.ticks_ms()
+            return n
+        # permanent: this batch will never be accepted; it was moved out of the way above
+        self.dead.add(status, data, n)
         msg = "%s: HTTP %s rejected %d events (moved to dead letters)" % (svc.name, status, n)
         t = svc.transport
         if t.body:
@@ -288,6 +333,10 @@ class Streamer:
         if self.on_reject:
             self.on_reject(status, n, self.dead.items[-1][1] if self.dead.items else b"")
         raise PushError(self.last_error, status, False)
+
+    def _end(self):
+        if self._p is not None:
+            self._p.ack(None, self._fail)  # after a transient fault: make RAM events durable
 
     def aflush(self):
         """flush() for asyncio: `await st.aflush()`. With a transport that has arequest() (e.g.
@@ -308,11 +357,14 @@ class Streamer:
     def poll(self):
         """flush() if it is due: a full batch waits, or events waited interval_ms. For main
         loops: never raises PushError (the failure is in last_error) and returns at once while
-        a backoff is pending. Returns the number of events delivered."""
-        ring = self._ring
-        if not ring.count or self._backoff.wait_ms():
+        a backoff is pending. Returns the number of events delivered. With a store it also
+        commits events that waited commit_ms."""
+        if self._p is not None:
+            self._p.room(-1)
+        n = self.pending
+        if not n or self._backoff.wait_ms():
             return 0
-        if ring.count < self.batch and time.ticks_diff(time.ticks_ms(), self._t0) < self.interval_ms:
+        if n < self.batch and time.ticks_diff(time.ticks_ms(), self._t0) < self.interval_ms:
             return 0
         try:
             return self.flush()
@@ -326,16 +378,22 @@ class Streamer:
     def drain(self, timeout_ms=30000):
         """Send everything, sleeping through rate limits and backoff, for at most timeout_ms
         (plus one request's timeout). Returns the number of events delivered; what could not
-        be sent stays pending (see last_error). Rejected batches go to `dead` as in flush()."""
+        be sent stays pending (see last_error). Rejected batches go to `dead` as in flush().
+        With `feed` set it sleeps at most 500 ms at a time and calls feed() after each sleep."""
         start = time.ticks_ms()
         before = self.delivered
-        while self._ring.count:
+        while self.pending:
             left = timeout_ms - time.ticks_diff(time.ticks_ms(), start)
             if left <= 0:
                 break
             w = self.wait_ms()
             if w:
-                time.sleep_ms(min(w, left))
+                w = min(w, left)
+                if self.feed is not None:
+                    w = min(w, 500)
+                time.sleep_ms(w)
+                if self.feed is not None:
+                    self.feed()
                 continue
             try:
                 self.flush()
@@ -344,19 +402,28 @@ class Streamer:
         return self.delivered - before
 
     def close(self, timeout_ms=None):
-        """Send what can be sent (drain, by default for up to twice the request timeout).
-        Returns the number of events delivered."""
+        """Send what can be sent (drain, by default for up to twice the request timeout); with a
+        store, commit what is left so that it survives a reboot; close a kept-alive connection.
+        Returns the number delivered."""
         if timeout_ms is None:
             timeout_ms = int(self.service.transport.timeout * 2000)
-        n = self.drain(timeout_ms)
+        n = self.drain(timeout_ms) if timeout_ms > 0 else 0
+        if self._p is not None:
+            self._p.ack(None, True)  # commit what is left
         c = getattr(self.service.transport, "close", None)
         if c is not None:
             c()  # a kept-alive connection (sockhttp.KeepAlive)
         return n
 
+    def commit(self):
+        """Write the events that are only in RAM to the store now, and record deliveries; once
+        it returns a power cut or reboot cannot lose them. Returns how many it wrote (0 without
+        a store). Raises OSError if the filesystem fails (the events stay in RAM)."""
+        return self._p.commit() if self._p is not None else 0
+
     def __repr__(self):
         r = "<Streamer %s pending=%d dropped=%d rejected=%d delivered=%d last=%s retry_in=%dms" % (
-            self.service.name, self._ring.count, self._ring.dropped, self.dead.count,
+            self.service.name, self.pending, self.dropped, self.dead.count,
             self.delivered, self.last_status, self._backoff.wait_ms())
         if not self._clock.synced:
             r += " clock=NOT SET (call iotpush.sync_time())"

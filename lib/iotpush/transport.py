@@ -6,16 +6,27 @@
 # or garbled status line without closing its socket (micropython-lib#649), which leaks a socket
 # (and 20-40 KB of TLS buffers) per fault. We hand `requests` a thin stand-in for its `socket`
 # module that remembers the last socket it opened, so we can close it on any error path.
+# The same stand-in caches DNS answers (see _SocketTracker): a lookup, which nothing can bound,
+# happens at most once per 5 minutes per host, and a failed one falls back to the last answer.
+# Response headers: Retry-After is read (any case), at most _MAX_HEADERS lines are accepted, and
+# a Location header naming another origin is refused: the frozen client would follow it and
+# resend our headers (credentials) and body there. It follows a same-origin redirect without
+# the timeout and without our header callback, so the stand-in gives every socket it opens the
+# request's timeout, and refuses a fourth connection in one request (a redirect loop).
 try:
     import requests
 except ImportError:
     import urequests as requests  # type: ignore
+
+import time
 
 from micropython import const
 
 DELIVERED = const(0)
 TRANSIENT = const(1)
 PERMANENT = const(2)
+_DNS_TTL_MS = const(300000)  # how long a DNS answer is reused
+_MAX_HEADERS = const(64)
 
 
 def classify(status):
@@ -32,16 +43,40 @@ def classify(status):
 
 
 class _SocketTracker:
-    """Stands in for the `socket` module inside `requests`; remembers the socket last opened."""
+    """Stands in for the `socket` module inside `requests`; remembers the socket last opened and
+    caches getaddrinfo() answers (a few hosts, 5 minutes each)."""
 
     def __init__(self, mod):
         self._mod = mod
         self.last = None
+        self.timeout = None  # given to every socket opened (requests drops it on a redirect)
+        self.opened = 0  # sockets opened by the current request
+        self.dns: dict = {}  # host -> (answer, port, ticks_ms when resolved)
 
     def socket(self, *args):
+        self.opened += 1
+        if self.opened > 3:
+            raise OSError("too many redirects")
         s = self._mod.socket(*args)
         self.last = s
+        if self.timeout is not None:
+            s.settimeout(self.timeout)
         return s
+
+    def getaddrinfo(self, h, p, *a):
+        e = self.dns.get(h) or (None, -1, 0)
+        if e[1] == p and time.ticks_diff(time.ticks_ms(), e[2]) < _DNS_TTL_MS:
+            return e[0]
+        try:
+            ai = self._mod.getaddrinfo(h, p, *a)
+        except OSError:
+            if e[1] == p:
+                return e[0]  # the resolver failed: the last answer beats no answer
+            raise
+        if len(self.dns) >= 4:
+            self.dns.clear()
+        self.dns[h] = (ai, p, time.ticks_ms())
+        return ai
 
     def __getattr__(self, name):
         return getattr(self._mod, name)
@@ -49,11 +84,11 @@ class _SocketTracker:
 
 _tracker = None
 if hasattr(requests, "socket"):
-    if isinstance(requests.socket, _SocketTracker):  # module reloaded
-        _tracker = requests.socket
-    else:
-        _tracker = _SocketTracker(requests.socket)
-        requests.socket = _tracker
+    _s = requests.socket
+    if type(_s).__name__ == "_SocketTracker":  # this module was loaded again: wrap the original
+        _s = _s._mod
+    _tracker = _SocketTracker(_s)
+    requests.socket = _tracker
 
 
 class Transport:
@@ -65,21 +100,32 @@ class Transport:
     """
 
     def __init__(self, timeout=10):
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
-            raise ValueError("timeout must be a number of seconds > 0")
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not (
+                0 < timeout <= 3600):
+            raise ValueError("timeout must be a number of seconds in (0, 3600]")
         self.timeout = timeout
         self.status = None
         self.retry_after = -1
         self.body = None
         self.requests = 0  # count, for stats and tests
+        self._url = ""
         self._hdr = self._header  # bound once: passed to requests on every call
 
     def _header(self, line, d):
-        if line[:12] in (b"Retry-After:", b"retry-after:", b"Retry-after:", b"RETRY-AFTER:"):
-            try:
-                self.retry_after = int(line[12:])
-            except ValueError:
-                pass  # an HTTP-date: ignored, our own backoff applies
+        # called by requests for each response header line (bytes, with its CRLF) and the
+        # dict it returns as .headers (kept empty: we count the lines in it)
+        if d is not None:
+            n = d[0] = d.get(0, 0) + 1
+            if n > _MAX_HEADERS:
+                raise ValueError("more than %d header lines" % _MAX_HEADERS)
+        if line[:12].lower() == b"retry-after:":
+            v = line[12:].strip()
+            if v.isdigit() and len(v) < 10:
+                self.retry_after = int(v)  # an HTTP-date is ignored: our backoff applies
+        elif line[:9] == b"Location:":  # what the frozen client follows on a redirect
+            v = line[9:].strip().split(b"/", 3)
+            if len(v) > 2 and v[:3] != self._url.encode().split(b"/", 3)[:3]:
+                raise ValueError("redirect to another origin refused")
 
     def request(self, method, url, data=None, headers=None, read=0, err_read=0):
         """Send one request; returns the status. `read`: 0 = ignore the body, n = keep up to n
@@ -90,9 +136,12 @@ class Transport:
         self.retry_after = -1
         self.body = None
         self.requests += 1
+        self._url = url
         r = None
         if _tracker is not None:
             _tracker.last = None
+            _tracker.opened = 0
+            _tracker.timeout = self.timeout
         try:
             r = requests.request(
                 method, url, data=data, headers=headers, timeout=self.timeout,

@@ -2,8 +2,9 @@
 
 Same calling convention and the same observable behaviour as the firmware's client: HTTP/1.0
 with `Connection: close`, `Host` inserted into the caller's headers dict, `timeout` applied per
-socket operation, `parse_headers` True/False/callable, `Response.raw` as the socket, and -- on
-purpose -- the same leak: a missing or garbled status line raises ValueError without closing the
+socket operation, `parse_headers` True/False/callable, `Response.raw` as the socket, redirects
+followed with the same headers to any host (checked against the firmware's client), a chunked
+response refused with ValueError, and -- on purpose -- the same leak: a missing or garbled status line raises ValueError without closing the
 socket, so the library's own cleanup is exercised. Written for iotpush's tests.
 """
 import json as _json
@@ -161,10 +162,20 @@ def request(method, url, data=None, json=None, headers=None, stream=None, auth=N
             raise ValueError("HTTP error: BadStatusLine:\n%s" % line)  # socket left open, as on MP
         status = int(line[1])
         reason = line[2].rstrip() if len(line) > 2 else b""
+        redirect = None
         while True:
             line = s.readline()
             if not line or line == b"\r\n":
                 break
+            # as the firmware's client: chunked bodies refused, redirects followed (below)
+            if line.startswith(b"Transfer-Encoding:"):
+                if b"chunked" in line:
+                    raise ValueError("Unsupported " + str(line, "utf-8"))
+            elif line.startswith(b"Location:") and not 200 <= status <= 299:
+                if status in (301, 302, 303, 307, 308):
+                    redirect = str(line[10:-2], "utf-8")
+                else:
+                    raise NotImplementedError("Redirect %d not yet supported" % status)
             if parse_headers is True:
                 k, v = str(line, "utf-8").split(":", 1)
                 resp_d[k] = v.strip()
@@ -173,6 +184,11 @@ def request(method, url, data=None, json=None, headers=None, stream=None, auth=N
     except OSError:
         s.close()
         raise
+    if redirect:  # followed with the same headers and body, as the firmware's client does
+        s.close()
+        if status in (301, 302, 303):
+            return request("GET", redirect, None, None, headers, stream)
+        return request(method, redirect, data, json, headers, stream)
     resp = Response(s)
     resp.status_code = status
     resp.reason = reason

@@ -16,7 +16,9 @@ class FakeTransport:
 
     def __init__(self, *script):
         self.script = list(script)
+        self.default = 204  # the answer once the script is used up (a status or an exception)
         self.sent = []
+        self.ok = []
         self.timeout = 5
         self.status = None
         self.retry_after = -1
@@ -24,7 +26,9 @@ class FakeTransport:
 
     def request(self, method, url, data=None, headers=None, read=0, err_read=0):
         self.sent.append(bytes(data) if data is not None else url)
-        item = self.script.pop(0) if self.script else 204
+        item = self.script.pop(0) if self.script else self.default
+        if isinstance(item, int) and 200 <= item < 300:
+            self.ok.append(self.sent[-1])  # bodies the "service" accepted
         self.retry_after = -1
         self.body = None
         if isinstance(item, Exception):
@@ -35,8 +39,9 @@ class FakeTransport:
         return item
 
 
-def fake_service(*script, max_events=5):
-    """A minimal service: each event becomes a line key=value; answers from `script`."""
+def fake_service(*script, max_events=5, offline=False):
+    """A minimal service: each event becomes a line key=value; answers from `script` (then 204,
+    or with offline=True an OSError for every further request)."""
     from iotpush.service import Service
 
     class FakeService(Service):
@@ -61,4 +66,44 @@ def fake_service(*script, max_events=5):
     svc.url = "http://127.0.0.1:9/x"
     svc.headers = {}
     svc.transport = FakeTransport(*script)
+    if offline:
+        svc.transport.default = OSError(113)  # EHOSTUNREACH
     return svc
+
+
+# --- for the store tests (both runtimes: plain os functions, /tmp exists on the unix port) ----
+def tmpdir():
+    """A fresh, empty directory path under /tmp (not created: the store creates it)."""
+    import os
+    import random
+
+    while True:
+        p = "/tmp/iotpush-test-%08x" % random.getrandbits(32)
+        try:
+            os.stat(p)
+        except OSError:
+            return p
+
+
+def rmtree(path):
+    import os
+
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return
+    for n in names:
+        os.remove(path + "/" + n)
+    os.rmdir(path)
+
+
+def sent_values(transport):
+    """Values of every event the fake service accepted (2xx), in order (bodies: key=value lines)."""
+    import json
+
+    out = []
+    for body in transport.ok:
+        for line in str(body, "utf-8").split("\n"):
+            if line:
+                out.append(json.loads(line.split("=", 1)[1]))
+    return out

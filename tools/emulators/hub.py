@@ -93,13 +93,17 @@ class Emulator:
         self.faults = []  # scripted faults for the next requests
         self.chaos = None  # (random.Random, [(probability, fault), ...])
         self.accepted_requests = 0
+        self.acks_cut = []  # (Request, fault name, delay s): accepted, but the reply was cut or late
+        self.late_after = None  # seconds: a 2xx reply sent later than this counts in acks_cut too
 
     # --- fault injection ----------------------------------------------------------------------
     def inject(self, *faults):
         """Queue faults for the next requests, one per request, e.g.
         ("status", 503), ("status", 429, {"Retry-After": "1"}), ("reset",), ("stall", 3.0),
         ("truncate",) -- processed, then the reply is cut (the ack is lost) --, ("stall_ack", 3.0)
-        -- processed, reply sent after a delay --, ("garbage",)."""
+        -- processed, reply sent after a delay --, ("garbage",), ("refuse", 0.5) -- this
+        connection reset, then the hub's listener closed (connections refused) for 0.5 s.
+        Accepted requests whose reply was cut or delayed are listed in `acks_cut`."""
         with self.lock:
             self.faults.extend(faults)
 
@@ -130,6 +134,7 @@ class Emulator:
             self.log.clear()
             self.faults.clear()
             self.chaos = None
+            self.acks_cut.clear()
 
     def streams(self):
         """{stream name: [[unix seconds or None, value], ...]} of what arrived (dashboard)."""
@@ -200,13 +205,15 @@ class _Handler(BaseHTTPRequestHandler):
             with emu.lock:
                 emu.log.append((req, "fault:status %d" % fault[1]))
             return self._send(reply)
-        if kind in ("reset", "stall", "garbage"):
+        if kind in ("reset", "stall", "garbage", "refuse"):
             with emu.lock:
                 emu.log.append((req, "fault:" + kind))
             if kind == "stall":
                 time.sleep(fault[1])
             elif kind == "garbage":
                 self.wfile.write(b"\x00\x17garbage\r\n\r\n")
+            elif kind == "refuse":
+                hub.refuse_for(fault[1])
             return self._abort()
         try:
             with emu.lock:
@@ -217,13 +224,20 @@ class _Handler(BaseHTTPRequestHandler):
             emu.log.append((req, reply))
             if 200 <= reply.status < 300:
                 emu.accepted_requests += 1
+                if kind in ("truncate", "stall_ack"):
+                    emu.acks_cut.append((req, kind, fault[1] if kind == "stall_ack" else 0))
         if kind == "truncate":
             raw = self._raw(reply)
             self.wfile.write(raw[: max(1, len(raw) // 3)] if len(raw) > 20 else b"HT")
             return self._abort()
         if kind == "stall_ack":
             time.sleep(fault[1])
-        return self._send(reply)
+        self._send(reply)
+        late = time.time() - req.t
+        if emu.late_after is not None and kind is None and late > emu.late_after and \
+                200 <= reply.status < 300:
+            with emu.lock:  # a busy host: the client may have given up waiting
+                emu.acks_cut.append((req, "late", late))
 
     def _raw(self, reply):
         lines = ["HTTP/1.1 %d %s" % (reply.status, self.responses.get(reply.status, ("",))[0])]
@@ -291,6 +305,10 @@ class Hub:
         self.lifetime = lifetime
         self._server = None
         self._timer = None
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._paused = False
+        self.refusals = 0  # times the listener was closed by pause() / a "refuse" fault
         self.extra_routes = {}  # "/_hub/<name>" -> callable(req) -> Reply (dashboard pages)
         if tls is not None and not isinstance(tls, ssl.SSLContext):
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -302,13 +320,18 @@ class Hub:
     def __getitem__(self, name):
         return self.emulators[name]
 
+    def _listen(self):
+        srv = _Server((self.host, self.port), _Handler)
+        srv.hub = self
+        srv.tls = self.tls
+        srv.idle_timeout = self.idle_timeout
+        self.port = srv.server_address[1]
+        threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True).start()
+        return srv
+
     def start(self):
-        self._server = _Server((self.host, self.port), _Handler)
-        self._server.hub = self
-        self._server.tls = self.tls
-        self._server.idle_timeout = self.idle_timeout
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._stopped = False
+        self._server = self._listen()
         if self.lifetime:
             self._timer = threading.Timer(self.lifetime, self.stop)
             self._timer.daemon = True
@@ -319,10 +342,41 @@ class Hub:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        with self._lock:
+            self._stopped = True
+            srv, self._server = self._server, None
+        if srv is not None:
+            srv.shutdown()
+            srv.server_close()
+
+    def pause(self):
+        """Close the listening socket: new connections are refused (ECONNREFUSED) until
+        resume(). Requests already accepted are answered. Returns False if already paused."""
+        with self._lock:
+            if self._paused or self._stopped or self._server is None:
+                return False
+            self._paused = True
+            srv = self._server
+            self.refusals += 1
+        srv.shutdown()
+        srv.server_close()
+        return True
+
+    def resume(self):
+        """Listen again on the same port."""
+        with self._lock:
+            if self._paused and not self._stopped:
+                self._server = self._listen()
+            self._paused = False
+
+    def refuse_for(self, seconds):
+        """pause() now and resume() after `seconds`, from a thread of its own."""
+        def run():
+            if self.pause():
+                time.sleep(seconds)
+                self.resume()
+
+        threading.Thread(target=run, daemon=True).start()
 
     def __enter__(self):
         return self.start()
