@@ -297,3 +297,17 @@ def test_fuzzed_responses_never_crash_and_never_lose_an_event(data, reset):
         assert KEY not in repr(st) and KEY not in str(st.last_error)
     finally:
         tr._tracker._mod = saved
+
+
+def test_other_users_of_requests_are_not_counted_or_limited(hub):
+    """The stand-in `socket` inside `requests` only acts during our own requests: a program
+    that also calls requests directly is not refused after three sockets, nor given our
+    timeout."""
+    import requests
+
+    import iotpush.transport  # noqa: F401  (installs the stand-in)
+
+    for _ in range(5):
+        r = requests.get(hub.url + "/_hub/received")
+        assert r.status_code == 200
+        r.close()

@@ -3,6 +3,10 @@
 # Core: Streamer (buffer + batches + retries) and PushError. Each service lives in
 # iotpush.services.<name>. Everything is loaded on first use, so `import iotpush` costs almost
 # no RAM and a service pulls in only the core modules it needs.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 __version__ = "0.1.0"
 
 _LAZY = {

@@ -5,6 +5,10 @@
 # (sockhttp.KeepAlive) the event loop keeps running while a request is under way, so a sensor
 # loop in another task never waits on the network. A transport without arequest() (the default
 # requests one) blocks the loop for each request, as flush() would.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import asyncio
 import time
 

@@ -4,6 +4,10 @@
 # offset stays a small int (|s| < 2**30) until 2054 on 32-bit boards, where Unix seconds
 # themselves (1.8e9) are already a heap-allocated big int. "Now" is an anchor read from the RTC
 # once plus ticks_ms() since then, so stamp() allocates nothing.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import time
 from micropython import const
 

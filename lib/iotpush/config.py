@@ -9,6 +9,10 @@
 # Values that are secrets (any field whose name has key, token, password, secret) never show in
 # repr() or in an error message.
 
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 _MISSING = object()
 _SECRET_WORDS = ("key", "token", "password", "secret", "pass", "pwd", "sas", "sig")
 

@@ -5,6 +5,10 @@
 # are written digit by digit from a fixed scratch buffer. When a body is complete it is copied
 # with readinto() into a preallocated bytearray, so the transport can send it without a copy
 # being allocated.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import io
 import json
 from micropython import const

@@ -2,6 +2,10 @@
 # Cold path (runs only when a request failed); imports lazily.
 
 
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 def wifi_hint():
     """'Wi-Fi not connected: ...' when this board has Wi-Fi and it is not up, else ''."""
     try:

@@ -1,4 +1,8 @@
 # ntp.py: set the RTC from NTP and re-anchor iotpush's clock.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 from .clock import clock
 
 def sync_time(host=None, timeout=1):

@@ -7,6 +7,10 @@
 # events only in RAM, not committed yet. So the ring's oldest stored event has seq
 # head - cin + 1, and the backlog is seq next .. head - cin. Every stored event stays in the
 # store until it is delivered; RAM copies of stored events may be forgotten to make room.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import array
 import time
 

@@ -1,4 +1,8 @@
 # ratelimit.py: token bucket on ticks_ms(); allocation-free.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import time
 
 

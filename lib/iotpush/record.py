@@ -6,6 +6,10 @@
 # Kinds: EVENT; ACK (every event up to `seq` was delivered or dropped); VOID (records with this
 # seq or later written before this mark are void: a commit that failed half-way).
 # Cold path: building or reading a record allocates (the record, key and value bytes).
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import struct
 
 import binascii

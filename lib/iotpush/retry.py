@@ -1,4 +1,8 @@
 # retry.py: when to try again after a transient failure. Never sleeps.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import time
 
 import random

@@ -6,6 +6,10 @@
 # preallocated list (small ints and the singletons are not heap objects). push() of a number
 # allocates nothing. Readers look at events from the oldest end without removing them and remove
 # them with ack() only once they were delivered (at-least-once).
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import array
 from micropython import const
 
@@ -82,25 +86,11 @@ class RingBuffer:
     def ensure_keys(self, n):
         """Make room for n new keys (reclaiming unused ones) or raise ValueError."""
         if len(self.keys) + n > self._kmax:
-            self._compact_keys()
+            from .ringops import compact_keys
+
+            compact_keys(self)
             if len(self.keys) + n > self._kmax:
                 raise ValueError("too many distinct keys (max %d); raise `keys=`" % self._kmax)
-
-    def _compact_keys(self):
-        used = bytearray(len(self.keys))
-        for j in range(self.count):
-            used[self._k[(self._tail + j) % self.capacity]] = 1
-        remap = bytearray(len(self.keys))
-        keys: list = []
-        for i, k in enumerate(self.keys):
-            if used[i]:
-                remap[i] = len(keys)
-                keys.append(k)
-        for j in range(self.count):
-            p = (self._tail + j) % self.capacity
-            self._k[p] = remap[self._k[p]]
-        self.keys = keys
-        self._kidx = {k: i for i, k in enumerate(keys)}
 
     # --- writing ----------------------------------------------------------------------------
     def push(self, ki, value, s, ms, flags):
@@ -181,20 +171,15 @@ class RingBuffer:
 
     def retime(self, fix_s, fix_ms):
         """Add a clock correction to every event stamped while the clock was not set."""
-        for j in range(self.count):
-            p = (self._tail + j) % self.capacity
-            if self._f[p] & F_NOCLOCK:
-                t = self._ms[p] + fix_ms
-                self._s[p] += fix_s + t // 1000
-                self._ms[p] = t % 1000
-                self._f[p] &= ~F_NOCLOCK
+        from .ringops import retime
+
+        retime(self, fix_s, fix_ms)
 
     def untime(self):
         """Mark every event stamped before the clock was set as having no usable time."""
-        for j in range(self.count):
-            p = (self._tail + j) % self.capacity
-            if self._f[p] & F_NOCLOCK:
-                self._f[p] = (self._f[p] & ~F_NOCLOCK) | F_NOTS
+        from .ringops import untime
+
+        untime(self)
 
     def clear(self):
         self.discard(self.count)

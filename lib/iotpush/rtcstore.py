@@ -10,6 +10,10 @@
 # machine.RTC().memory() (2048 B on ESP32) survives deep sleep and soft resets, not a power cut.
 # The queue is written there whole at each commit (no flash wear). Same records as the flash
 # store (record.py, CRC-checked: what is there after a cold boot is ignored).
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import io
 
 from micropython import const

@@ -1,4 +1,8 @@
 # service.py: what every service module provides to the core Streamer.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 from .ratelimit import TokenBucket
 from .transport import Transport, classify
 

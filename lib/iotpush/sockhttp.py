@@ -11,6 +11,10 @@
 # for the socket: request() waits with select.poll for at most `timeout` seconds per step
 # (connect, TLS handshake, each send, each receive); arequest() waits in the asyncio loop, the
 # whole request bounded by `timeout`. Any error closes the socket before it propagates.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import errno
 import select
 import socket

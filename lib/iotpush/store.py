@@ -10,6 +10,10 @@
 # A commit that fails half-way is voided by a VOID record at the start of the next segment, so
 # a record is never returned twice. On LittleFS a file's new data becomes visible atomically when
 # it is closed, so a power cut keeps either all or none of a commit's part in one segment.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import os
 
 from micropython import const

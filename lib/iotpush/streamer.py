@@ -1,4 +1,8 @@
 # streamer.py: the public core: buffer events, send them in batches, lose nothing.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import time
 
 from .clock import clock as _default_clock
@@ -380,40 +384,17 @@ class Streamer:
         (plus one request's timeout). Returns the number of events delivered; what could not
         be sent stays pending (see last_error). Rejected batches go to `dead` as in flush().
         With `feed` set it sleeps at most 500 ms at a time and calls feed() after each sleep."""
-        start = time.ticks_ms()
-        before = self.delivered
-        while self.pending:
-            left = timeout_ms - time.ticks_diff(time.ticks_ms(), start)
-            if left <= 0:
-                break
-            w = self.wait_ms()
-            if w:
-                w = min(w, left)
-                if self.feed is not None:
-                    w = min(w, 500)
-                time.sleep_ms(w)
-                if self.feed is not None:
-                    self.feed()
-                continue
-            try:
-                self.flush()
-            except PushError:
-                pass
-        return self.delivered - before
+        from .drain import drain
+
+        return drain(self, timeout_ms)
 
     def close(self, timeout_ms=None):
         """Send what can be sent (drain, by default for up to twice the request timeout); with a
         store, commit what is left so that it survives a reboot; close a kept-alive connection.
         Returns the number delivered."""
-        if timeout_ms is None:
-            timeout_ms = int(self.service.transport.timeout * 2000)
-        n = self.drain(timeout_ms) if timeout_ms > 0 else 0
-        if self._p is not None:
-            self._p.ack(None, True)  # commit what is left
-        c = getattr(self.service.transport, "close", None)
-        if c is not None:
-            c()  # a kept-alive connection (sockhttp.KeepAlive)
-        return n
+        from .drain import close
+
+        return close(self, timeout_ms)
 
     def commit(self):
         """Write the events that are only in RAM to the store now, and record deliveries; once
@@ -423,7 +404,7 @@ class Streamer:
 
     def __repr__(self):
         r = "<Streamer %s pending=%d dropped=%d rejected=%d delivered=%d last=%s retry_in=%dms" % (
-            self.service.name, self.pending, self.dropped, self.dead.count,
+            self.service.name, self.pending, self.dropped, self.rejected,
             self.delivered, self.last_status, self._backoff.wait_ms())
         if not self._clock.synced:
             r += " clock=NOT SET (call iotpush.sync_time())"

@@ -1,4 +1,8 @@
 # timefmt.py: calendar dates and ISO-8601 text from (s, ms) clock offsets, small ints only.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 from micropython import const
 
 _DAYS_REF = const(18518)  # days from 1970-01-01 to the day of clock.REF

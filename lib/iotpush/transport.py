@@ -13,6 +13,10 @@
 # resend our headers (credentials) and body there. It follows a same-origin redirect without
 # the timeout and without our header callback, so the stand-in gives every socket it opens the
 # request's timeout, and refuses a fourth connection in one request (a redirect loop).
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 try:
     import requests
 except ImportError:
@@ -51,16 +55,18 @@ class _SocketTracker:
         self.last = None
         self.timeout = None  # given to every socket opened (requests drops it on a redirect)
         self.opened = 0  # sockets opened by the current request
+        self.active = False  # one of our requests is under way (others pass through untouched)
         self.dns: dict = {}  # host -> (answer, port, ticks_ms when resolved)
 
     def socket(self, *args):
+        if not self.active:  # somebody else's use of `requests`
+            return self._mod.socket(*args)
         self.opened += 1
         if self.opened > 3:
             raise OSError("too many redirects")
         s = self._mod.socket(*args)
         self.last = s
-        if self.timeout is not None:
-            s.settimeout(self.timeout)
+        s.settimeout(self.timeout)
         return s
 
     def getaddrinfo(self, h, p, *a):
@@ -142,6 +148,7 @@ class Transport:
             _tracker.last = None
             _tracker.opened = 0
             _tracker.timeout = self.timeout
+            _tracker.active = True
         try:
             r = requests.request(
                 method, url, data=data, headers=headers, timeout=self.timeout,
@@ -167,6 +174,7 @@ class Transport:
                 r.close()
             if _tracker is not None:
                 _tracker.last = None
+                _tracker.active = False
         return self.status
 
     def __repr__(self):

@@ -1,4 +1,8 @@
 # urlenc.py: RFC 3986 percent-encoding for query strings (cold path: allocates).
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 _UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 _HEX = b"0123456789ABCDEF"
 

@@ -4,6 +4,10 @@
 # say True while the link is re-associating. Codes differ by port (ESP32: 1010 = got IP, 202 =
 # wrong password; Pico W: 3 = got IP, -3 = wrong password), so the names come from `network`.
 # Cold path only: it allocates a little and blocks; see connect() for the bound.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import time
 
 # status attribute of `network` -> what it means to a person

@@ -6,6 +6,10 @@
 # stamps them (this route cannot carry timestamps). Buckets: POST /api/buckets (201 created,
 # 204 already there). Limits applied: 10 events and 3 requests/s (burst 10), values <= 2000
 # characters, keys <= 100.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 from micropython import const
 
 from ..ring import F_NOCLOCK, F_NOTS

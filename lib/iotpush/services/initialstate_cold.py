@@ -1,5 +1,9 @@
 # initialstate_cold.py: the rarely used parts of the Initial State service (bucket creation,
 # URL-parameter mode), loaded on first use so a board running the JSON mode does not keep them.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 from micropython import const
 
 from ..encode import Body

@@ -3,6 +3,10 @@
 # from iotpush.services.initialstate import Streamer   (this class, loaded on demand)
 # s = Streamer(bucket_name="Garden", bucket_key="garden", access_key="ist_...")
 # s.log("temperature", 21.5); s.flush(); s.close()
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 from ..errors import PushError
 from ..streamer import Streamer as Core
 from .initialstate import BASE_URL, InitialState

@@ -13,6 +13,10 @@
 # sends every committed entry (several requests if they exceed one request body) and raises
 # PushException on the first failure, keeping the unsent entries -- for 4xx too, as nikdev-iot
 # 0.5.5 does (the user fixes the key or calls reset_unpushed_entries()).
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import time
 from micropython import const
 

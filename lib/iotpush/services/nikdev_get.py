@@ -1,6 +1,10 @@
 # nikdev_get.py: Api.get() of the NikDev client, loaded on its first call (most devices only
 # push). Allocates freely (the URL, the parsed answer, the Value list); blocks up to the
 # request timeout per socket operation.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import json
 
 from ..clock import REF, clock

@@ -11,6 +11,10 @@
 # request, 1 request/s (5/s with streaming_only=True), 75 columns, 4,000 characters a string.
 # 429 (Retry-After), 5xx and network faults keep the rows; 400 (malformed), 404 (unknown
 # column or dataset) and 401/403 (bad key) move that request's rows to the dead letters.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 from micropython import const
 
 from ..clock import offset

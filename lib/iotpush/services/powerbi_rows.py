@@ -2,6 +2,10 @@
 # through the service's own Streamer (so a failed request keeps them like any buffered event)
 # and are sent at once. Blocks: sleeps through the rate limit (1 s between requests by
 # default) and up to the request timeout per socket operation. Allocates the rows' checks.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import time
 
 from ..errors import PushError

@@ -7,6 +7,10 @@
 # Every name is loaded on first use, so a board pays RAM only for the parts it touches (slugs,
 # MDO, reports and uploads live in their own modules): exceptions come from errors, IOTile*Slug
 # from gid, the rest as listed below.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 _LAZY = {
     "Api": "api",
     "RestResource": "api",

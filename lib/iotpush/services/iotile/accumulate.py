@@ -11,6 +11,10 @@
 # official client, streams whose sum is 0 are left out and a source the server refuses (4xx) is
 # skipped; unlike it, every page of the stream lists is read and a stream named by two sources
 # is summed once. Errors met on the way are listed in .errors.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 from .data import pages
 from .errors import HttpClientError, HttpNotFoundError
 from .jsonstream import PageReader

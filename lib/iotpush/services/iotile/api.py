@@ -10,6 +10,10 @@
 # Blocking: every request is bounded by `timeout` seconds per socket operation (DNS excepted).
 # Memory: a generic call holds its whole response body (at most `max_body` bytes) plus the parsed
 # JSON; read long lists page by page (StreamData, RawData, pages()) which never hold a whole page.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import json
 import time
 from micropython import const

@@ -13,6 +13,10 @@
 # buffer (Rows: ~60 bytes an item with the default fields, no object per item); beyond the cap
 # it stops reading and sets `truncated`. A malformed page (not JSON, no "results", "next" set on
 # an empty page) raises MalformedResponseError at once, where the official client loops forever.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import array
 import json
 

@@ -11,6 +11,10 @@
 # Messages carry the server's own message and never a token or password.
 
 
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 class RestBaseException(Exception):
     pass
 

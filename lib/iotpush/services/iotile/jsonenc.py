@@ -2,6 +2,10 @@
 # separators, every character outside printable ASCII as \uXXXX), so request bodies match the
 # official client byte for byte. MicroPython's own json.dumps writes UTF-8 and would differ.
 # Cold path (request bodies): allocates the returned str.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import json
 
 _ESC = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}

@@ -9,6 +9,10 @@
 # Anything that is not such a page (not JSON, no "results", an element that is not an object or is
 # over item_max bytes, a body cut short) raises MalformedResponseError. Blocking: the stream's own
 # read timeout applies to each readinto().
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import json
 
 from .errors import MalformedResponseError

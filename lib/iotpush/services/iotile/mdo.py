@@ -2,6 +2,10 @@
 # A handful of floats; compute() allocates only the float it returns. Loaded on first use.
 
 
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 def _number(x, what):
     t = type(x)
     if t is not int and t is not float:

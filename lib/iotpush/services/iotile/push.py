@@ -18,6 +18,10 @@
 #
 # Memory: the Streamer's ring plus a ~1.5 KB request body. encode() allocates one SHA-256 object,
 # its digest and the URL per request. A flash write happens once per `reserve` readings.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import hashlib
 import os
 import random

@@ -1,5 +1,9 @@
 # reportfile.py: write a SignedListReport (slr.py) to flash one reading at a time, for reports
 # bigger than RAM; upload it with api.streamer.report.upload_file(filename=..., timestamp=...).
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import hashlib
 from micropython import const
 

@@ -11,6 +11,10 @@
 # the first 16 bytes of SHA-256 over the header, the readings and the two footer ids. Flags 1
 # and 2 (HMAC-SHA256 with a user or device key, readings encrypted with AES-128-CTR) need keys
 # from IOTile's auth providers and are not implemented.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import struct
 from micropython import const
 

@@ -9,6 +9,10 @@
 # Blocking: every socket operation (connect, TLS handshake, each write and read) is bounded by
 # the Api's timeout; DNS is not. The socket is closed on every path. Memory: CHUNK bytes plus
 # the (small) form fields, whatever the file size. Loaded only when something is uploaded.
+import gc
+
+gc.collect()  # tidy the heap the previous import left before this module loads
+
 import os
 import random
 
