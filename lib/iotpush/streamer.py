@@ -58,7 +58,7 @@ class Streamer:
     """
 
     def __init__(self, service, capacity=256, batch=None, keys=32, on_reject=None,
-                 interval_ms=10000, dead_letters=2, clock=None):
+                 interval_ms=10000, dead_letters=2, clock=None, body=None):
         if not hasattr(service, "encode") or not hasattr(service, "transport"):
             raise TypeError("service must be an iotpush service, e.g. InitialState(...)")
         mx = service.max_events
@@ -75,7 +75,8 @@ class Streamer:
         self.delivered = 0
         self.last_status = None
         self.last_error = None
-        self._body = Body(service.body_size)
+        # body: an encode.Body to share with other Streamers that never send at the same time
+        self._body = body if body is not None else Body(service.body_size)
         self._backoff = Backoff()
         self._clock = clock or _default_clock
         self._gen = self._clock.gen
@@ -153,11 +154,14 @@ class Streamer:
         else:
             ring.push(ki, value, s, ms, 0)
 
-    def log_row(self, fields, ts=None):
+    def log_row(self, fields, ts=None, ms=0):
         """Buffer several fields sharing one timestamp (one row for row-based services).
-        All fields are checked first: a bad one raises and nothing of the row is buffered."""
+        All fields are checked first: a bad one raises and nothing of the row is buffered.
+        ms: milliseconds 0..999 to add to an int ts (a float ts loses them on 32-bit floats)."""
         if not isinstance(fields, dict):
             raise TypeError("log_row() takes a dict of key: value")
+        if ms and (type(ts) is not int or type(ms) is not int or not 0 < ms < 1000):
+            raise ValueError("ms must be an int in 0..999 and needs an int ts")
         ring = self._ring
         if not fields or len(fields) > ring.capacity:
             raise ValueError("a row needs 1..%d fields" % ring.capacity)
@@ -168,7 +172,9 @@ class Streamer:
                 new += 1
             self._check(k, fields[k])
         self.service.check_row(fields)
-        s, ms, flags = self._stamp(ts)
+        s, m, flags = self._stamp(ts)
+        if ms:
+            m = ms
         if new:
             ring.ensure_keys(new)
             for k in fields:
@@ -177,7 +183,7 @@ class Streamer:
         if not ring.count:
             self._t0 = time.ticks_ms()
         for k in fields:
-            ring.push(ring.key_index(k), fields[k], s, ms, flags)
+            ring.push(ring.key_index(k), fields[k], s, m, flags)
             flags |= F_CONT
 
     # --- sending ------------------------------------------------------------------------------
