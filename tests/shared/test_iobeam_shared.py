@@ -9,7 +9,7 @@ TOKEN = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJwaWQiOjQyNDIsImV4cCI6MTc5NTI5O
 
 
 # --- the table encoder on this interpreter ------------------------------------------------------------
-def _client(body=1024):
+def _client(body=512):
     from iotpush.services.iobeam import ClientBuilder
 
     return (ClientBuilder(4242, TOKEN).setBackend("http://127.0.0.1:9/v1/").setBodySize(body)

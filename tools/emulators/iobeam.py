@@ -65,6 +65,7 @@ class IobeamEmulator(Emulator):
         self.devices.clear()
         self.rows.clear()
         self.issued.clear()
+        self.now = time.time
 
     # --- tokens ---------------------------------------------------------------------------------
     def make_token(self, exp=None, project_id=None, refreshable=True, write=True, secret=SECRET):

@@ -14,7 +14,8 @@ _US = object()  # the ring key of a row's microseconds below ms (no user can nam
 class DataStore(Streamer):
     """Holds `capacity` full rows (one ring slot per value given, ~16 B on a 32-bit board); when
     full the oldest values are dropped and counted in `dropped`. add() never touches the network.
-    Counters (Streamer): pending (values), dropped, rejected, dead, last_error."""
+    Counters (Streamer): pending (values), dropped, rejected, dead, last_error. flush() extends
+    the Streamer's: a token refresh first when due, failing into the Streamer's own backoff."""
 
     def __init__(self, client, columns, capacity):
         n = len(columns)
@@ -91,5 +92,6 @@ class DataStore(Streamer):
                 cold("token", "refresh", c)
             except PushError as e:
                 self.last_status = e.status
-                raise self._transient(str(e), e.status)
+                what = str(e)
+                raise self._transient(what[8:] if what[:8] == "iobeam: " else what, e.status)
         return super().flush()
