@@ -37,6 +37,19 @@ def _b64(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
+def sign(claims, secret=SECRET):
+    """An HS256 JWT of these claims."""
+    head = _b64(b'{"alg":"HS256","typ":"JWT"}')
+    body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    sig = _b64(hmac.new(secret, ("%s.%s" % (head, body)).encode(), hashlib.sha256).digest())
+    return "%s.%s.%s" % (head, body, sig)
+
+
+# A token of the default project valid until 2099, for trying the client by hand against
+# `python -m tools.emulators`.
+TOKEN = sign({"pid": PROJECT_ID, "exp": 4070908800, "refreshable": True, "write": True, "jti": 0})
+
+
 def _err(status, message, code=100):
     return Reject(status, {"errors": [{"code": code, "message": message}]})
 
@@ -73,13 +86,9 @@ class IobeamEmulator(Emulator):
         with self.lock:
             self._jti += 1
             jti = self._jti
-        claims = {"pid": self.project_id if project_id is None else project_id,
-                  "exp": int(self.now() + self.lifetime_s if exp is None else exp),
-                  "refreshable": refreshable, "write": write, "jti": jti}
-        head = _b64(b'{"alg":"HS256","typ":"JWT"}')
-        body = _b64(json.dumps(claims, separators=(",", ":")).encode())
-        sig = _b64(hmac.new(secret, ("%s.%s" % (head, body)).encode(), hashlib.sha256).digest())
-        return "%s.%s.%s" % (head, body, sig)
+        return sign({"pid": self.project_id if project_id is None else project_id,
+                     "exp": int(self.now() + self.lifetime_s if exp is None else exp),
+                     "refreshable": refreshable, "write": write, "jti": jti}, secret)
 
     def claims(self, token):
         """The claims of a token this emulator signed, or None (bad form or signature)."""

@@ -19,7 +19,7 @@ class ClientBuilder:
         self._reg = None
         self._base = BASE_URL
         self._timeout = 10
-        self._body_size = 4096
+        self._body_size = 2048
 
     def saveToDisk(self, path="."):
         """Keep the device id in <path>/iobeam_device_id; it is read first on the next boot."""
@@ -54,7 +54,7 @@ class ClientBuilder:
         return self
 
     def setBodySize(self, nbytes):
-        """Bytes of the request buffer all stores share (default 4096; twice that is allocated)."""
+        """Bytes of the request buffer all stores share (default 2048; twice that is allocated)."""
         if type(nbytes) is not int or not 512 <= nbytes <= 65536:
             raise ValueError("body size must be an int of 512..65536 bytes")
         self._body_size = nbytes

@@ -89,7 +89,7 @@ class Client:
         return self._did is not None
 
     # --- data ---------------------------------------------------------------------------------
-    def createDataStore(self, columns, capacity=100):
+    def createDataStore(self, columns, capacity=50):
         """The DataStore of these columns (the existing one if a store has the same columns).
         capacity: full rows it holds; the buffer is allocated now. ValueError/TypeError for bad
         or reserved names (time, time_offset, all)."""
