@@ -2,7 +2,6 @@
 the refreshed token used everywhere after, saveToDisk, bad input, the emulator end to end over
 HTTP, and the library on MicroPython (64K heap) pushing 500 rows to the emulator."""
 import json
-import os
 import re
 import time
 import urllib.parse
@@ -13,7 +12,8 @@ from hypothesis import strategies as hs
 
 from tests.host.captures import api_headers, scenario
 
-TOKEN_OLD = scenario("iobeam", "token_refresh_then_register")["requests"][0]["body_json"]["refresh_token"]
+_REFRESH = scenario("iobeam", "token_refresh_then_register")["requests"][0]
+TOKEN_OLD = _REFRESH["body_json"]["refresh_token"]
 TOKEN_REG = scenario("iobeam", "register_server_generated_id")["requests"][0]["headers"]
 TOKEN_REG = dict(TOKEN_REG)["Authorization"][7:]
 CAPTURE_NOW = 1795303148  # when the capture was taken: TOKEN_OLD had expired an hour before
@@ -72,7 +72,7 @@ def _builder(token=TOKEN_REG, **kw):
     return b
 
 
-# --- golden: the official client's requests ----------------------------------------------------------
+# --- golden: the official client's requests -------------------------------------------------------
 def test_golden_refresh_then_register_and_the_new_token_everywhere_after(http, wall):
     from iotpush.services.iobeam import Timestamp
 
@@ -197,7 +197,7 @@ def test_400_goes_to_dead_letters_instead_of_being_resent_forever(http, wall):
     assert c.send() is True and len(http.sent) == 1  # not resent
 
 
-# --- error paths (scripted HTTP) ------------------------------------------------------------------------
+# --- error paths (scripted HTTP) ------------------------------------------------------------------
 def _client(http, **kw):
     return _builder(setDeviceId="dev-1", **kw).build()
 
@@ -405,7 +405,7 @@ def test_every_request_has_the_timeout_and_every_response_is_closed(http, wall):
     assert http.timeouts == [3, 3, 3] and http.opened == http.closed == 3
 
 
-# --- bad input -------------------------------------------------------------------------------------------
+# --- bad input ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("pid", ["4242", 0, -1, True, 4.2, None])
 def test_bad_project_id(pid):
     from iotpush.services.iobeam import ClientBuilder
@@ -547,7 +547,7 @@ def test_cold_modules_are_forgotten_after_use(http):
                       "iotpush.services.iobeam.stamp", "iotpush.services.iobeam.store"]
 
 
-# --- properties -------------------------------------------------------------------------------------------
+# --- properties -----------------------------------------------------------------------------------
 _value = hs.one_of(hs.none(), hs.booleans(), hs.integers(-2 ** 63, 2 ** 63 - 1),
                    hs.floats(allow_nan=False, allow_infinity=False))
 
@@ -585,7 +585,7 @@ def test_table_requests_parse_back_exactly(rows, body):
     assert [type(x) for r in got for x in r] == [type(x) for r in want for x in r]
 
 
-# --- against the emulator over HTTP ----------------------------------------------------------------------
+# --- against the emulator over HTTP ---------------------------------------------------------------
 def _emu(hub, **kw):
     from iotpush.services.iobeam import ClientBuilder
 
@@ -673,7 +673,8 @@ def test_large_stores_are_split_at_1000_points(hub):
     sizes = [len(json.loads(r.body)["sources"]["data"]) for r in emu.requests_to("/v1/imports")]
     assert sizes == [1000, 1000, 500, 333, 333, 34]
     assert [r["x"] for r in emu.rows if "x" in r] == list(range(2500))
-    assert [(r["p"], r["q"], r["r"]) for r in emu.rows if "p" in r] == [(i, -i, i / 8) for i in range(700)]
+    assert [(r["p"], r["q"], r["r"]) for r in emu.rows if "p" in r] == [
+        (i, -i, i / 8) for i in range(700)]
 
 
 def test_requests_stay_within_the_buffer(hub):
@@ -697,7 +698,8 @@ def test_faults_from_the_emulator_lose_nothing(hub, mp):
     s = c.createDataStore(["n"], capacity=400)
     for i in range(400):
         s.add(1700000000000 + i, {"n": i})
-    emu.inject(("status", 503), ("reset",), ("status", 500), ("garbage",), ("status", 429, {"Retry-After": "2"}))
+    emu.inject(("status", 503), ("reset",), ("status", 500), ("garbage",),
+               ("status", 429, {"Retry-After": "2"}))
     failures = 0
     while s.pending:
         try:
@@ -766,7 +768,7 @@ def test_dashboard_streams(hub):
     assert emu.streams() == {"t": [[1700000000.0, 1.5]], "h": [[1700000001.0, 2]]}
 
 
-# --- the emulator is strict ----------------------------------------------------------------------------
+# --- the emulator is strict -----------------------------------------------------------------------
 def _raw(hub, method, path, body=None, headers=None):
     import http.client
 
@@ -823,7 +825,8 @@ def test_emulator_refuses_what_the_spec_does_not_allow(hub):
                         data=[[1] + [0] * 11] * 91),  # 1001 points
                 dict(table, extra=1)):
         assert imp(bad) == 400, bad
-    assert imp(variant(fields=["time"] + ["c%d" % i for i in range(10)], data=[[1] + [0] * 10] * 100)) == 200
+    assert imp(variant(fields=["time"] + ["c%d" % i for i in range(10)],
+                       data=[[1] + [0] * 10] * 100)) == 200  # 1000 points
     # refresh: no Authorization, a token of this project that may be refreshed
     assert _raw(hub, "POST", "/v1/tokens/project", {"refresh_token": good},
                 {"Content-Type": "application/json"})[0] == 200
@@ -837,7 +840,7 @@ def test_emulator_refuses_what_the_spec_does_not_allow(hub):
     assert _raw(hub, "GET", "/v1/devices/timestamp", None, auth)[0] == 200
 
 
-# --- on MicroPython (64K heap) --------------------------------------------------------------------------
+# --- on MicroPython (64K heap) --------------------------------------------------------------------
 def test_micropython_500_rows_to_the_emulator_with_nothing_lost(mp_tests, hub, tmp_path):
     emu = hub["iobeam"]
     token = emu.make_token(exp=time.time() + 3600)  # within 24 h: the board refreshes it first
@@ -848,7 +851,8 @@ def test_micropython_500_rows_to_the_emulator_with_nothing_lost(mp_tests, hub, t
     (device,) = emu.devices
     assert (tmp_path / "iobeam_device_id").read_text() == device
     first = emu.issued[0]
-    assert {q.header("Authorization") for q, _ in emu.log if q.path == "/v1/devices"} == {"Bearer " + first}
+    auth = {q.header("Authorization") for q, _ in emu.log if q.path == "/v1/devices"}
+    assert auth == {"Bearer " + first}
     n0 = len(emu.log)
     # next boot: faults on the way (deterministic), every row must arrive exactly once
     emu.set_chaos(66, [(0.04, ("status", 503)), (0.03, ("reset",)), (0.03, ("status", 500))])

@@ -178,8 +178,9 @@ class IobeamEmulator(Emulator):
         if name is None:
             name = "device-%d" % (len(self.devices) + 1)
         self.devices[did] = name
+        created = time.strftime("%Y-%m-%d %H:%M:%S +0000", time.gmtime(self.now()))
         return Reply(201, {"project_id": self.project_id, "device_id": did, "device_name": name,
-                           "created": time.strftime("%Y-%m-%d %H:%M:%S +0000", time.gmtime(self.now()))})
+                           "created": created})
 
     def _timestamp(self, req):
         if req.method != "GET":
