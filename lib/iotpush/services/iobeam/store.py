@@ -79,9 +79,9 @@ class DataStore(Streamer):
             rows += 1
         return rows * self._n
 
-    def flush(self):
+    def flush(self, *args, **kw):
         """Client.send() calls this for each store. Refreshes the token first when due; a failed
-        refresh backs off like a failed request (rows kept)."""
+        refresh backs off like a failed request (rows kept). Arguments go to Streamer.flush."""
         if self._backoff.wait_ms():
             return 0
         c = self.service
@@ -94,4 +94,4 @@ class DataStore(Streamer):
                 self.last_status = e.status
                 what = str(e)
                 raise self._transient(what[8:] if what[:8] == "iobeam: " else what, e.status)
-        return super().flush()
+        return super().flush(*args, **kw)
