@@ -92,10 +92,9 @@ class Clock:
         return self.s + REF
 
     def __repr__(self):
-        from .timefmt import isoformat
+        from .reprs import clock
 
-        self.stamp()
-        return "<Clock %s %s>" % (isoformat(self.s, self.ms), "synced" if self.synced else "NOT SET")
+        return clock(self)
 
 
 def offset(ts):

@@ -15,6 +15,7 @@ import array
 import time
 
 from .ring import RingBuffer
+from .ringops import retime
 
 # The Streamer calls few names here (each new name costs RAM on every board that loads the
 # streamer, even without a store): len(p), p() = source(), p.room(k), p.ack(src, n), p.commit().
@@ -144,7 +145,7 @@ class Persist:
         rp = self.replay
         c = self.st._clock
         if c.gen != self.gen:  # the clock was set: correct events stamped before
-            rp.retime(c.fix_s, c.fix_ms)
+            retime(rp, c.fix_s, c.fix_ms)
             self.gen = c.gen
         if rp.count:
             return rp
@@ -155,7 +156,7 @@ class Persist:
             self.next = st.load(rp, nxt, st.head - self.cin + 1, self.st.batch, self.rq)
             if rp.count:
                 if c.gen:  # events this boot stamped before the clock was set: correct them
-                    rp.retime(c.fix_s, c.fix_ms)
+                    retime(rp, c.fix_s, c.fix_ms)
                 return rp
             if self.next == nxt:
                 break  # no progress (cannot happen with an empty replay ring): never spin

@@ -51,4 +51,6 @@ class TokenBucket:
         return w
 
     def __repr__(self):
-        return "<TokenBucket %d ms/token burst=%d>" % (self.interval, self.burst)
+        from .reprs import bucket
+
+        return bucket(self)

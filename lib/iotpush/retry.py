@@ -54,4 +54,6 @@ class Backoff:
         return w
 
     def __repr__(self):
-        return "<Backoff failures=%d retry_in=%dms>" % (self.failures, self.wait_ms())
+        from .reprs import backoff
+
+        return backoff(self)

@@ -123,10 +123,6 @@ class RingBuffer:
         if self.count:
             self._f[self._tail] &= ~F_CONT  # the rest of a split row starts a (partial) row
 
-    def room(self):
-        return self.capacity - self.count
-
-    # --- reading (j = 0 is the oldest event) -------------------------------------------------
     def at(self, j):
         """Load event j into the cursor attributes: .ki (key index; key = .keys[.ki]), .fl
         (flags), .s / .ms (time offsets, see clock.py) and .val (the value). Allocates only
@@ -169,21 +165,7 @@ class RingBuffer:
         if gone < n:
             self.discard(n - gone)
 
-    def retime(self, fix_s, fix_ms):
-        """Add a clock correction to every event stamped while the clock was not set."""
-        from .ringops import retime
-
-        retime(self, fix_s, fix_ms)
-
-    def untime(self):
-        """Mark every event stamped before the clock was set as having no usable time."""
-        from .ringops import untime
-
-        untime(self)
-
-    def clear(self):
-        self.discard(self.count)
-
     def __repr__(self):
-        return "<RingBuffer %d/%d events keys=%d dropped=%d>" % (
-            self.count, self.capacity, len(self.keys), self.dropped)
+        from .reprs import ring
+
+        return ring(self)

@@ -48,8 +48,9 @@ class DeadLetters:
             self.items.append((status, bytes(body[: self.max_bytes]), n))
 
     def __repr__(self):
-        return "<DeadLetters events=%d batches=%d kept=%d>" % (
-            self.count, self.batches, len(self.items))
+        from .reprs import dead
+
+        return dead(self)
 
 
 class Streamer:
@@ -69,7 +70,7 @@ class Streamer:
 
     def __init__(self, service, capacity=256, batch=None, keys=32, on_reject=None,
                  interval_ms=10000, dead_letters=2, clock=None, store=None, backoff=None,
-                 feed=None):
+                 feed=None, body=None):
         if not hasattr(service, "encode") or not hasattr(service, "transport"):
             raise TypeError("service must be an iotpush service, e.g. InitialState(...)")
         mx = service.max_events
@@ -89,7 +90,8 @@ class Streamer:
         self.delivered = 0
         self.last_status = None
         self.last_error = None
-        self._body = Body(service.body_size)
+        # body: an encode.Body to share with other Streamers that never send at the same time
+        self._body = body if body is not None else Body(service.body_size)
         self._backoff = backoff if backoff is not None else Backoff()
         self.feed = feed
         self._clock = clock or _default_clock
@@ -181,11 +183,14 @@ class Streamer:
         if p is not None:
             p.room(0)
 
-    def log_row(self, fields, ts=None):
+    def log_row(self, fields, ts=None, ms=0):
         """Buffer several fields sharing one timestamp (one row for row-based services).
-        All fields are checked first: a bad one raises and nothing of the row is buffered."""
+        All fields are checked first: a bad one raises and nothing of the row is buffered.
+        ms: milliseconds 0..999 to add to an int ts (a float ts loses them on 32-bit floats)."""
         if not isinstance(fields, dict):
             raise TypeError("log_row() takes a dict of key: value")
+        if ms and (type(ts) is not int or type(ms) is not int or not 0 < ms < 1000):
+            raise ValueError("ms must be an int in 0..999 and needs an int ts")
         ring = self._ring
         if not fields or len(fields) > ring.capacity:
             raise ValueError("a row needs 1..%d fields" % ring.capacity)
@@ -199,10 +204,12 @@ class Streamer:
         if ts is None:
             c = self._clock
             c.stamp()
-            s, ms, flags = c.s, c.ms, 0 if c.synced else F_NOCLOCK
+            s, m, flags = c.s, c.ms, 0 if c.synced else F_NOCLOCK
         else:
-            s, ms = offset(ts)
+            s, m = offset(ts)
             flags = 0
+        if ms:
+            m = ms
         if new:
             ring.ensure_keys(new)
             for k in fields:
@@ -214,7 +221,7 @@ class Streamer:
         if p is not None:
             p.room(len(fields))
         for k in fields:
-            ring.push(ring.key_index(k), fields[k], s, ms, flags)
+            ring.push(ring.key_index(k), fields[k], s, m, flags)
             flags |= F_CONT
         if p is not None:
             p.room(0)
@@ -225,7 +232,9 @@ class Streamer:
         if not c.synced:
             c.resync()  # someone may have set the RTC without telling us
         if c.gen != self._gen:
-            self._ring.retime(c.fix_s, c.fix_ms)
+            from .ringops import retime
+
+            retime(self._ring, c.fix_s, c.fix_ms)
             self._gen = c.gen
 
     def _transient(self, what, status):
@@ -403,9 +412,6 @@ class Streamer:
         return self._p.commit() if self._p is not None else 0
 
     def __repr__(self):
-        r = "<Streamer %s pending=%d dropped=%d rejected=%d delivered=%d last=%s retry_in=%dms" % (
-            self.service.name, self.pending, self.dropped, self.rejected,
-            self.delivered, self.last_status, self._backoff.wait_ms())
-        if not self._clock.synced:
-            r += " clock=NOT SET (call iotpush.sync_time())"
-        return r + ">"
+        from .reprs import streamer
+
+        return streamer(self)

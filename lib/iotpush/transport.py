@@ -178,4 +178,6 @@ class Transport:
         return self.status
 
     def __repr__(self):
-        return "<Transport requests timeout=%ss last=%s>" % (self.timeout, self.status)
+        from .reprs import transport
+
+        return transport(self)

@@ -95,7 +95,7 @@ def restored(path):
         for j in range(ring.count):
             ring.at(j)
             out.append((seqs[j], ring.val))
-        ring.clear()
+        ring.discard(ring.count)
     return s, out
 
 

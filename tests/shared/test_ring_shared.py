@@ -95,13 +95,15 @@ def test_retime_fixes_only_unclocked_events():
     k = r.add_key("a")
     r.push(k, 1, -600000000, 900, F_NOCLOCK)
     r.push(k, 2, 5, 0, 0)
-    r.retime(600000100, 200)
+    from iotpush.ringops import retime, untime
+
+    retime(r, 600000100, 200)
     r.at(0)
     assert (r.s, r.ms, r.fl & F_NOCLOCK) == (101, 100, 0)
     r.at(1)
     assert (r.s, r.ms) == (5, 0)
     r.push(k, 3, 0, 0, F_NOCLOCK)
-    r.untime()
+    untime(r)
     r.at(2)
     assert r.fl & F_NOTS and not r.fl & F_NOCLOCK
 

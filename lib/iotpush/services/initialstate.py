@@ -26,8 +26,8 @@ def _check_bucket_key(bucket_key):
         raise TypeError("bucket_key must be a str")
     if not 0 < len(bucket_key) <= 250:
         raise ValueError("bucket_key must be 1..250 characters")
-    for c in bucket_key:
-        if c in ":\"'" or c < " ":
+    for c in bucket_key.encode():  # bytes: iterating a str would intern each character
+        if c in b":\"'" or c < 32:
             raise ValueError("bucket_key must not contain : \" ' or control characters")
 
 

@@ -282,7 +282,7 @@ class Api:
         """Throw away every committed entry not pushed yet (counted in .discarded)."""
         ring = self.streamer.ring
         self.discarded += ring.count
-        ring.clear()
+        ring.discard(ring.count)
 
     # --- sending ------------------------------------------------------------------------------
     def push(self):

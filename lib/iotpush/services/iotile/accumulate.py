@@ -28,7 +28,7 @@ def norm(src, terms):
         return "s--%s--%s--%s" % (norm("p--" + parts[1], 2)[3:], norm("d--" + parts[2], 4)[3:],
                                   norm("v--" + parts[3], 1)[3:])
     h = parts[1].replace("-", "") if len(parts) == 2 else ""
-    if not 0 < len(h) <= 4 * terms or [c for c in h if c not in "0123456789abcdefABCDEF"]:
+    if not 0 < len(h) <= 4 * terms or [c for c in h.encode() if c not in b"0123456789abcdefABCDEF"]:
         raise ValueError("illegal source slug: %s" % src[:60])
     n = int(h, 16)
     return kind + "--" + "-".join(["%04x" % ((n >> (16 * i)) & 0xFFFF) for i in range(terms - 1, -1, -1)])

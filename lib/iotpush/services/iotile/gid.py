@@ -18,8 +18,8 @@ def _hex(text, what):
         t = t[2:]
     if not t or len(t) > 16:
         raise ValueError("%s: expected 1..16 hex digits, got %r" % (what, text[:40]))
-    for c in t:
-        if c not in "0123456789abcdefABCDEF":
+    for c in t.encode():  # bytes: iterating a str would intern each character
+        if c not in b"0123456789abcdefABCDEF":
             raise ValueError("%s: expected a hex number, got %r" % (what, text[:40]))
     return int(t, 16)
 

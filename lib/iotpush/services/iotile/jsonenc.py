@@ -8,32 +8,47 @@ gc.collect()  # tidy the heap the previous import left before this module loads
 
 import json
 
-_ESC = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_ESC = {34: b'\\"', 92: b"\\\\", 10: b"\\n", 13: b"\\r", 9: b"\\t", 8: b"\\b", 12: b"\\f"}
 
 
 def string(s):
-    """A JSON string literal of s, ASCII only."""
-    out = []
-    run = 0  # start of the current run of characters that need no escape
-    for i, c in enumerate(s):
-        o = ord(c)
-        if 32 <= o < 127 and c != '"' and c != "\\":
-            continue
-        if run < i:
-            out.append(s[run:i])
-        run = i + 1
-        e = _ESC.get(c)
-        if e is None:
-            if o < 0x10000:
-                e = "\\u%04x" % o
-            else:
-                o -= 0x10000
-                e = "\\u%04x\\u%04x" % (0xD800 + (o >> 10), 0xDC00 + (o & 0x3FF))
-        out.append(e)
-    if not out:
+    """A JSON string literal of s, ASCII only. Works on the UTF-8 bytes: iterating or indexing
+    a str would intern every character it meets as a qstr, for good."""
+    b = s.encode()
+    for c in b:
+        if c < 32 or c > 126 or c == 34 or c == 92:
+            break
+    else:
         return '"' + s + '"'
-    out.append(s[run:])
-    return '"' + "".join(out) + '"'
+    out = bytearray(b'"')
+    i = 0
+    n = len(b)
+    while i < n:
+        c = b[i]
+        i += 1
+        if 32 <= c < 127 and c != 34 and c != 92:
+            out.append(c)
+            continue
+        e = _ESC.get(c)
+        if e is not None:
+            out += e
+            continue
+        if c < 128:
+            out += b"\\u%04x" % c
+            continue
+        # a UTF-8 sequence: 2, 3 or 4 bytes (str.encode() gives valid UTF-8)
+        k = 1 if c < 0xE0 else 2 if c < 0xF0 else 3
+        o = c & (0x3F >> k)
+        for _ in range(k):
+            o = (o << 6) | (b[i] & 0x3F)
+            i += 1
+        if o < 0x10000:
+            out += b"\\u%04x" % o
+        else:
+            o -= 0x10000
+            out += b"\\u%04x\\u%04x" % (0xD800 + (o >> 10), 0xDC00 + (o & 0x3FF))
+    out.append(34)
+    return str(out, "ascii")
 
 
 def dumps(obj):

@@ -37,7 +37,7 @@ from ...urlenc import quote
 from .errors import HttpNotFoundError, RestHttpBaseException
 from .slr import HEADER, READING, pack_header, pack_ids, pack_reading
 
-_HEXDIGITS = "0123456789abcdefABCDEF"
+_HEXDIGITS = b"0123456789abcdefABCDEF"
 
 
 def stream_id(key):
@@ -47,7 +47,7 @@ def stream_id(key):
         from .gid import IOTileVariableSlug
 
         h = IOTileVariableSlug(key).formatted_local_id()  # ValueError says what is wrong
-    if not 0 < len(h) <= 4 or [c for c in h if c not in _HEXDIGITS]:
+    if not 0 < len(h) <= 4 or [c for c in h.encode() if c not in _HEXDIGITS]:
         raise ValueError("iotile key %r is not a variable id like '5001' or 'v--0000-0001--5001'"
                          % key[:40])
     n = int(h, 16)
