@@ -46,6 +46,66 @@ def _backoff(*a):
     return Backoff(*a)
 
 
+def _jwt(exp=4102444800):
+    import binascii
+    import json
+
+    def b64(b):
+        return str(binascii.b2a_base64(b), "ascii").strip().rstrip("=").replace("+", "-").replace("/", "_")
+
+    return "%s.%s.%s" % (b64(b'{"alg":"HS256","typ":"JWT"}'),
+                         b64(json.dumps({"pid": 4242, "exp": exp}).encode()), b64(b"signature"))
+
+
+def _iobeam_builder(pid=4242, token=None):
+    from iotpush.services.iobeam import ClientBuilder
+
+    return ClientBuilder(pid, _jwt() if token is None else token)
+
+
+def _iobeam_store():
+    c = _iobeam_builder().setBackend("http://127.0.0.1:9/v1/").setDeviceId("dev1").build()
+    return c.createDataStore(["temperature", "humidity"], capacity=4)
+
+
+def _iobeam_add(data, ts=1700000000000):
+    from iotpush.services.iobeam import Timestamp
+
+    return _iobeam_store().add(Timestamp(ts), data)
+
+
+def _nikdev(**kw):
+    from iotpush.services.nikdev import Api
+
+    cfg = {"deviceId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+           "apiKey": "7c9e6679-7425-40de-944b-e07fc1f90ae7"}
+    cfg.update(kw)
+    return Api(cfg)
+
+
+_PBI = ("https://api.powerbi.com/beta/00000000-1111-2222-3333-444444444444/datasets/"
+        "55555555-6666-7777-8888-999999999999/rows?key=FAKEkey%2Bwith%2Fslash%3D%3D")
+
+
+def _powerbi(url=_PBI, **kw):
+    from iotpush.services.powerbi import PowerBI
+
+    kw.setdefault("columns", {"temp": "Number", "room": "Text", "ts": "DateTime"})
+    return PowerBI(url, **kw)
+
+
+def _powerbi_row(row):
+    from iotpush import Streamer
+
+    return Streamer(_powerbi(), capacity=8).log_row(row)
+
+
+def _iotile_slug(cls, value):
+    import iotpush.services.iotile as m
+
+    return getattr(m, cls)(value)
+
+
 # (name, call(st), exception, word in the message); st: an Initial State Streamer holding events
 ROWS = [
     # values
@@ -126,6 +186,42 @@ ROWS = [
      "buffer_size"),
     ("facade log_object of a number",
      lambda st: _facade(access_key=KEY, bucket_key="b").log_object(5), TypeError, "dict"),
+    # iobeam
+    ("iobeam project id 0", lambda st: _iobeam_builder(pid=0), ValueError, "project"),
+    ("iobeam token that is not a JWT", lambda st: _iobeam_builder(token="not-a-jwt"), ValueError,
+     "JWT"),
+    ("iobeam device id with a space", lambda st: _iobeam_builder().setDeviceId("bad id"),
+     ValueError, "deviceId"),
+    ("iobeam backend that is not http(s)", lambda st: _iobeam_builder().setBackend("ftp://x/v1/"),
+     ValueError, "http"),
+    ("iobeam reserved column name", lambda st: _iobeam_builder().setDeviceId("d").build()
+     .createDataStore(["time"]), ValueError, "reserved"),
+    ("iobeam unknown column in add()", lambda st: _iobeam_add({"pressure": 1}), ValueError,
+     "pressure"),
+    ("iobeam NaN in add()", lambda st: _iobeam_add({"temperature": NAN}), ValueError, "finite"),
+    # NikDev IoT
+    ("NikDev device id that is not a UUID", lambda st: _nikdev(deviceId="dev-1"), ValueError,
+     "deviceId"),
+    ("NikDev API key that is not a UUID", lambda st: _nikdev(apiKey="secret"), ValueError,
+     "apiKey"),
+    ("NikDev config that is not a dict", lambda st: __import__(
+        "iotpush.services.nikdev", None, None, ["Api"]).Api("cfg"), TypeError, "dict"),
+    ("NikDev NaN value", lambda st: _nikdev().add_value("t", NAN), ValueError, "finite"),
+    ("NikDev field id not a str", lambda st: _nikdev().add_value(5, 1), TypeError, "str"),
+    # Power BI
+    ("Power BI URL that is not a push URL", lambda st: _powerbi("https://api.powerbi.com/x"),
+     ValueError, "Push URL"),
+    ("Power BI unknown column type", lambda st: _powerbi(columns={"a": "Money"}), ValueError,
+     "type must be"),
+    ("Power BI row with a column not in the schema", lambda st: _powerbi_row({"pressure": 1}),
+     ValueError, "pressure"),
+    ("Power BI number in a Text column", lambda st: _powerbi_row({"room": 5}), TypeError,
+     "room"),
+    # IOTile
+    ("IOTile stream slug garbage", lambda st: _iotile_slug("IOTileStreamSlug", "s--zz"),
+     ValueError, "expected s--"),
+    ("IOTile device slug out of range", lambda st: _iotile_slug("IOTileDeviceSlug", -1),
+     ValueError, "id must be"),
 ]
 
 
