@@ -6,6 +6,7 @@
   `time` from a FakeClock for each test and removed after it; sleep_ms() advances fake time.
 - Every test starts with a freshly imported `iotpush` (module state does not leak between tests).
 """
+import gc
 import os
 import subprocess
 import sys
@@ -34,6 +35,9 @@ def mp(monkeypatch):
     """Fakes for one test; returns a namespace with .clock (FakeClock) and helpers."""
     clock = fakes.FakeClock()
     clock.install(monkeypatch, time)
+    # Library modules call gc.collect() as they load (it tidies a MicroPython heap); on CPython a
+    # full collection of the test process costs ~50 ms each, and every test imports afresh.
+    monkeypatch.setattr(gc, "collect", lambda *a: 0)
     monkeypatch.setitem(sys.modules, "micropython", fakes.make_micropython())
     monkeypatch.setitem(sys.modules, "machine", fakes.make_machine())
     monkeypatch.setitem(sys.modules, "network", fakes.make_network())
