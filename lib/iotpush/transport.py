@@ -52,6 +52,7 @@ class _SocketTracker:
 
     def __init__(self, mod):
         self._mod = mod
+        self.SOCK_STREAM = mod.SOCK_STREAM  # what requests reads on every call: no __getattr__
         self.last = None
         self.timeout = None  # given to every socket opened (requests drops it on a redirect)
         self.opened = 0  # sockets opened by the current request
@@ -124,11 +125,12 @@ class Transport:
             n = d[0] = d.get(0, 0) + 1
             if n > _MAX_HEADERS:
                 raise ValueError("more than %d header lines" % _MAX_HEADERS)
-        if line[:12].lower() == b"retry-after:":
+        c = line[0] | 32  # look closer only at lines that start with r / l
+        if c == 114 and line[:12].lower() == b"retry-after:":
             v = line[12:].strip()
             if v.isdigit() and len(v) < 10:
                 self.retry_after = int(v)  # an HTTP-date is ignored: our backoff applies
-        elif line[:9] == b"Location:":  # what the frozen client follows on a redirect
+        elif c == 108 and line[:9] == b"Location:":  # what the frozen client follows
             v = line[9:].strip().split(b"/", 3)
             if len(v) > 2 and v[:3] != self._url.encode().split(b"/", 3)[:3]:
                 raise ValueError("redirect to another origin refused")
