@@ -24,19 +24,13 @@ def parse_size(s):
 
 def min_heap(completes, lo=8192, hi=65536, step=256):
     """Smallest heap size in bytes (a multiple of step) for which completes(bytes) is True,
-    assuming it is monotonic; None if it fails even at `hi`."""
-    lo, hi = lo // step * step, -(-hi // step) * step
-    if not completes(hi):
+    assuming it is monotonic; None if it fails even at `hi` (tools.heapbisect does the search)."""
+    from tools.heapbisect import min_heap as bisect
+
+    try:
+        return bisect(completes, lo // step * step, -(-hi // step) * step, step)
+    except RuntimeError:
         return None
-    if completes(lo):
-        return lo
-    while hi - lo > step:
-        mid = (lo + hi) // 2 // step * step
-        if completes(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
 
 
 def main(argv):

@@ -16,6 +16,7 @@ import time
 
 from tools import mpy_build, mprun
 from tools.emulators import Hub
+from tools.heapbisect import min_heap
 
 ROOT = mpy_build.ROOT
 SCRIPTS = os.path.join(ROOT, "build", "mp-tests", "mp")
@@ -40,13 +41,7 @@ def run(heap_reg, heap_push, rows):
 
 
 def smallest(ok, lo=16 * 1024, hi=256 * 1024):
-    while hi - lo > 128:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    return min_heap(ok, lo, hi, 128)
 
 
 def main(argv=None):
