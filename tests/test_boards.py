@@ -34,9 +34,10 @@ def board_config(board, base_url, **top):
 def make_flash(tmp_path, board, cfg):
     flash = tmp_path / ("flash-" + board)
     flash.mkdir()
-    for f in os.listdir(os.path.join(ROOT, "boards", board)):
-        if f.endswith(".py") and f != "manifest.py":
-            shutil.copy(os.path.join(ROOT, "boards", board, f), flash / f)
+    for d in (board, "shared"):  # what `make deploy` puts on the board
+        for f in os.listdir(os.path.join(ROOT, "boards", d)):
+            if f.endswith(".py") and f != "manifest.py":
+                shutil.copy(os.path.join(ROOT, "boards", d, f), flash / f)
     (flash / "config.json").write_text(json.dumps(cfg))
     return flash
 
@@ -213,6 +214,7 @@ def test_boot_reports_a_broken_config(mp, tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize("board", BOARDS)
 def test_board_files_type_check_against_the_boards_stubs(board):
     files = ["boards/%s/%s" % (board, f) for f in ("boot.py", "main.py", "main_sleep.py")]
+    files.append("boards/shared/sensorapp.py")
     r = subprocess.run([sys.executable, "-m", "mypy", "--config-file", "mypy-%s.ini" % board, *files],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr

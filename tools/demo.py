@@ -68,7 +68,8 @@ def run(hub, a):
     print("stops %s" % ("after %g s" % a.seconds if a.seconds else "with Ctrl-C"), flush=True)
     mpy_build.build()
     mpy_build.build(mprun.MP_LIB_MPY, mprun.MP_LIB)
-    env = dict(os.environ, MICROPYPATH=":".join((".frozen", mpy_build.DEFAULT_OUT, mprun.MP_LIB_MPY)))
+    env = dict(os.environ, MICROPYPATH=":".join((
+        ".frozen", mpy_build.DEFAULT_OUT, mprun.MP_LIB_MPY, os.path.join(ROOT, "boards", "shared"))))
     files = tuple(os.path.join(ROOT, "boards", a.board, f) for f in ("boot.py", "main.py"))
     proc = subprocess.Popen([mprun.micropython(), "-X", "heapsize=64wK", "-c", _LAUNCH % (files,)],
                             cwd=flash, env=env, start_new_session=True)

@@ -194,6 +194,10 @@ class Deploy:
         for dest, fs in groups.items():
             if fs:
                 args += ["+", "fs", "cp", *fs, ":" + dest + "/"]
+        shared = os.path.join(ROOT, "boards", "shared")
+        for f in sorted(os.listdir(shared)):
+            if f.endswith(".py"):
+                args += ["+", "fs", "cp", rel(os.path.join(shared, f)), ":" + f]
         args += ["+", "fs", "cp", rel(os.path.join(folder, "boot.py")), ":boot.py",
                 "+", "fs", "cp", rel(main_src), ":main.py",
                 "+", "fs", "cp", rel(self.config), ":config.json"]

@@ -3,26 +3,15 @@
 #
 # The Pico W ends a deep sleep with a reset (boot.py runs again; its RTC keeps counting, so
 # boot.py skips NTP); RAM is lost, so every wake sends its own reading (batching several wakes
-# needs a store that survives, which this example does not have). When the reading cannot be
-# sent, the board does not go to sleep: it stays awake, keeps the readings in RAM, reads again
-# every interval_s and retries, and sleeps once everything was delivered, so nothing is lost
-# unless the power goes.
-# Wi-Fi is switched off before sleeping. The watchdog (wdt_ms) is fed between steps.
-import time
-
+# needs a store that survives: iotpush.rtcstore falls back to flash here). When the reading
+# cannot be sent, the board does not go to sleep: it stays awake, keeps the readings in RAM,
+# reads again every interval_s and retries, and sleeps once everything was delivered, so
+# nothing is lost unless the power goes. Wi-Fi is switched off before sleeping; the watchdog
+# (wdt_ms) is fed between steps. The cycle is sensorapp.App.sleep_cycle(), shared with the
+# ESP32 example.
 import machine
 
-import iotpush
-from iotpush import config, wifi
-
-cfg = config.load()
-SLEEP_MS = int(cfg.get("sleep_s", "number", 300, 1, 86400) * 1000)
-INTERVAL_MS = int(cfg.get("interval_s", "number", 10, 0.1, 86400) * 1000)
-WDT_MS = cfg.get("wdt_ms", int, 8000, 0, 8388)  # the RP2040 watchdog counts to 8.3 s
-st = config.streamer(cfg)
-if WDT_MS:
-    t = st.service.transport
-    t.timeout = min(t.timeout, WDT_MS / 3000)
+from sensorapp import App
 
 
 def read_temperature():
@@ -31,42 +20,12 @@ def read_temperature():
     return round(27 - (v - 0.706) / 0.001721, 1)
 
 
+app = App(read_temperature, wdt_max=8388)  # the RP2040 watchdog counts to 8.3 s
+st = app.st
+
+
 def run():
-    wdt = machine.WDT(timeout=WDT_MS) if WDT_MS else None
-
-    def feed():
-        if wdt:
-            wdt.feed()
-
-    print("main: one reading, then deep sleep for %d s" % (SLEEP_MS // 1000))
-    while True:
-        t0 = time.ticks_ms()
-        feed()
-        if not wifi.connected():
-            try:
-                wifi.connect(cfg=cfg, tries=1, feed=feed)
-            except (wifi.WifiError, OSError) as e:
-                print("main:", e)
-        st.log("temperature", read_temperature())
-        while wifi.connected() and st.pending and not st.wait_ms():
-            feed()
-            try:
-                if not st.flush(1):
-                    break
-            except iotpush.PushError as e:
-                print("main:", e)
-                break
-        if not st.pending:
-            print("main: %d delivered; deep sleep for %d s" % (st.delivered, SLEEP_MS // 1000))
-            wifi.disconnect()
-            machine.deepsleep(SLEEP_MS)
-        print("main: %d readings not sent yet; staying awake, next reading in %d ms" % (
-            st.pending, INTERVAL_MS))
-        left = INTERVAL_MS - time.ticks_diff(time.ticks_ms(), t0)
-        while left > 0:
-            feed()
-            time.sleep_ms(min(left, 500))
-            left -= 500
+    app.sleep_cycle()
 
 
 if __name__ == "__main__":
