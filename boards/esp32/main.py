@@ -8,23 +8,9 @@
 # The loop itself (watchdog fed between steps, Wi-Fi and NTP upkeep, one request at a time) is
 # sensorapp.App.run(), shared with the Pico W example. Ctrl-C stops it; `st`, the Streamer,
 # stays there to look at (st, st.flush()).
-from sensorapp import App
+from sensorapp import App, esp32_temperature
 
-
-def read_temperature():
-    """degC, or None when this chip has no readable sensor."""
-    try:
-        import esp32
-    except ImportError:
-        return None
-    if hasattr(esp32, "mcu_temperature"):
-        return esp32.mcu_temperature()
-    if hasattr(esp32, "raw_temperature"):
-        return round((esp32.raw_temperature() - 32) / 1.8, 1)
-    return None
-
-
-app = App(read_temperature, wdt_max=60000)
+app = App(esp32_temperature, wdt_max=60000)
 st = app.st
 
 

@@ -8,23 +8,9 @@
 # sleeps once everything was delivered, so nothing is lost unless the power goes. Wi-Fi is
 # switched off before sleeping; the watchdog (wdt_ms) is fed between steps. The cycle is
 # sensorapp.App.sleep_cycle(), shared with the Pico W example.
-from sensorapp import App
+from sensorapp import App, esp32_temperature
 
-
-def read_temperature():
-    """degC (esp32.mcu_temperature, or raw_temperature in degF on the original ESP32)."""
-    try:
-        import esp32
-    except ImportError:
-        return None
-    if hasattr(esp32, "mcu_temperature"):
-        return esp32.mcu_temperature()
-    if hasattr(esp32, "raw_temperature"):
-        return round((esp32.raw_temperature() - 32) / 1.8, 1)
-    return None
-
-
-app = App(read_temperature, wdt_max=60000)
+app = App(esp32_temperature, wdt_max=60000)
 st = app.st
 
 

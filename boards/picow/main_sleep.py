@@ -9,18 +9,9 @@
 # nothing is lost unless the power goes. Wi-Fi is switched off before sleeping; the watchdog
 # (wdt_ms) is fed between steps. The cycle is sensorapp.App.sleep_cycle(), shared with the
 # ESP32 example.
-import machine
+from sensorapp import App, rp2040_temperature
 
-from sensorapp import App
-
-
-def read_temperature():
-    """degC from the RP2040's internal sensor (ADC 4; see main.py for the conversion)."""
-    v = machine.ADC(4).read_u16() * 3.3 / 65535
-    return round(27 - (v - 0.706) / 0.001721, 1)
-
-
-app = App(read_temperature, wdt_max=8388)  # the RP2040 watchdog counts to 8.3 s
+app = App(rp2040_temperature, wdt_max=8388)  # the RP2040 watchdog counts to 8.3 s
 st = app.st
 
 

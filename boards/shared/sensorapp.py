@@ -157,6 +157,29 @@ class App:
             self.sleep(self.interval_ms - time.ticks_diff(time.ticks_ms(), t0))
 
 
+def esp32_temperature():
+    """degC: esp32.mcu_temperature() (ESP32-S2, -S3, -C3, -C6), else the original ESP32's
+    raw_temperature() (degF on some firmware; it reads the die, well above the room: use it for
+    trends), else None (the chip has no readable sensor)."""
+    try:
+        import esp32  # type: ignore[import-not-found,unused-ignore]  # ESP32 firmware only
+    except ImportError:
+        return None
+    if hasattr(esp32, "mcu_temperature"):
+        return esp32.mcu_temperature()
+    if hasattr(esp32, "raw_temperature"):
+        return round((esp32.raw_temperature() - 32) / 1.8, 1)
+    return None
+
+
+def rp2040_temperature():
+    """degC from the RP2040's own sensor, ADC input 4: 0.706 V at 27 degC falling 1.721 mV per
+    degree (RP2040 datasheet, "Temperature Sensor"), V = read_u16() * 3.3 / 65535. It reads the
+    die (a few degrees above the room; ~2 degC of noise, depends on the 3.3 V reference)."""
+    v = machine.ADC(4).read_u16() * 3.3 / 65535
+    return round(27 - (v - 0.706) / 0.001721, 1)
+
+
 def wifi_rssi():
     """Signal strength in dBm, or None when not connected (or not reported)."""
     if not wifi.connected():
