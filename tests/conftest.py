@@ -61,9 +61,25 @@ def http(monkeypatch):
     return fake
 
 
+@pytest.fixture(scope="module")
+def _module_hub():
+    from tools.emulators import Hub
+
+    h = Hub(lifetime=300).start()
+    yield h
+    h.stop()
+
+
 @pytest.fixture
-def hub():
-    """A running emulator hub on 127.0.0.1 with every service emulator; stopped afterwards."""
+def hub(request):
+    """A running emulator hub on 127.0.0.1 with every service emulator. A test module that sets
+    SHARED_HUB = True gets one hub for the whole module, reset before each test (starting and
+    stopping one per test costs time); other modules get a fresh one per test."""
+    if getattr(request.module, "SHARED_HUB", False):
+        h = request.getfixturevalue("_module_hub")
+        h.reset()
+        yield h
+        return
     from tools.emulators import Hub
 
     h = Hub(lifetime=300).start()

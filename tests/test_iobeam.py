@@ -20,20 +20,7 @@ CAPTURE_NOW = 1795303148  # when the capture was taken: TOKEN_OLD had expired an
 BACKEND = "https://api.iobeam.com/v1/"
 
 
-@pytest.fixture(scope="module")
-def _one_hub():
-    from tools.emulators import Hub
-
-    h = Hub(lifetime=300).start()
-    yield h
-    h.stop()
-
-
-@pytest.fixture
-def hub(_one_hub):
-    """conftest's hub, started once for this module and reset before each test."""
-    _one_hub.reset()
-    return _one_hub
+SHARED_HUB = True  # one emulator hub for this module, reset before each test (conftest)
 
 
 @pytest.fixture

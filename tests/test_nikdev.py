@@ -16,20 +16,7 @@ KEY = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 OK = (201, {"Content-Type": "application/json"}, b'{"message": "OK"}')
 
 
-@pytest.fixture(scope="module")
-def _hub_once():
-    from tools.emulators import Hub
-
-    h = Hub(lifetime=300).start()
-    yield h
-    h.stop()
-
-
-@pytest.fixture
-def hub(_hub_once):
-    """One emulator hub for the module (stopping one costs 0.5 s), reset before each test."""
-    _hub_once.reset()
-    return _hub_once
+SHARED_HUB = True  # one emulator hub for this module, reset before each test (conftest)
 
 
 def _api(**cfg):

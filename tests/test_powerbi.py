@@ -22,20 +22,7 @@ COLS = {"temp": "Number", "room": "Text", "ts": "DateTime", "door": "Boolean", "
 T0 = 1592238756  # 2020-06-15T16:32:36Z, the seed's time (which it wrote as local time)
 
 
-@pytest.fixture(scope="module")
-def _hub_once():
-    from tools.emulators import Hub
-
-    h = Hub(lifetime=300).start()
-    yield h
-    h.stop()
-
-
-@pytest.fixture
-def hub(_hub_once):
-    """One emulator hub for the module (stopping one costs 0.5 s), reset before each test."""
-    _hub_once.reset()
-    return _hub_once
+SHARED_HUB = True  # one emulator hub for this module, reset before each test (conftest)
 
 
 def _pb(url=URL, **kw):

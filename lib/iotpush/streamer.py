@@ -11,20 +11,10 @@ from .encode import Body
 from .errors import PushError
 from .retry import Backoff
 from .ring import F_CONT, F_NOCLOCK, RingBuffer
-from .transport import DELIVERED, TRANSIENT
+from .transport import DELIVERED, NET_ERRORS, TRANSIENT, text  # noqa: F401 (re-exported)
 
 _INF = float("inf")
 _NINF = float("-inf")
-NET_ERRORS = (OSError, ValueError, IndexError, NotImplementedError)
-
-
-def text(b):
-    """A server's response bytes as a one-line str for an error message (cold path)."""
-    try:
-        s = str(b, "utf-8")
-    except UnicodeError:
-        s = repr(b)
-    return s.replace("\r", " ").replace("\n", " ").strip()
 
 
 class DeadLetters:

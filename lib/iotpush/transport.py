@@ -33,6 +33,19 @@ _DNS_TTL_MS = const(300000)  # how long a DNS answer is reused
 _MAX_HEADERS = const(64)
 
 
+# What a request through the frozen client raises on a network fault or a garbled answer.
+NET_ERRORS = (OSError, ValueError, IndexError, NotImplementedError)
+
+
+def text(b):
+    """A server's response bytes as a one-line str for an error message (cold path)."""
+    try:
+        s = str(b, "utf-8")
+    except UnicodeError:
+        s = repr(b)
+    return s.replace("\r", " ").replace("\n", " ").strip()
+
+
 def classify(status):
     """DELIVERED (2xx), TRANSIENT (None = network fault, 408, 425, 429, 5xx, unexpected 1xx/3xx:
     keep the data, try later) or PERMANENT (other 4xx: the service will never take this batch).

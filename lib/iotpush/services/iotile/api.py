@@ -18,7 +18,7 @@ import json
 import time
 from micropython import const
 
-from ...transport import Transport
+from ...transport import NET_ERRORS, Transport, text
 from ...urlenc import quote
 from .errors import HttpClientError, HttpNotFoundError, HttpServerError, MalformedResponseError
 
@@ -28,18 +28,6 @@ DEFAULT_TOKEN_TYPE = "jwt"
 USER_AGENT = "iotpush/0.1"
 _ERR_READ = const(512)  # bytes of an error body kept for the exception message
 _CHUNK = const(256)
-NET_ERRORS = (OSError, ValueError, IndexError, NotImplementedError)  # as the core Streamer's
-
-
-def text(b):
-    """Response bytes as a one-line str for a message."""
-    try:
-        s = str(b, "utf-8")
-    except UnicodeError:
-        s = repr(b)
-    return s.replace("\r", " ").replace("\n", " ").strip()
-
-
 class _Transport(Transport):
     """The core transport, also noting the response's Content-Length."""
 
