@@ -97,3 +97,20 @@ def test_board_facing_docstrings_are_help_sized(mp, mod):
         doc = inspect.getdoc(obj)
         assert doc, "%s.%s has no docstring" % (mod, name)
         assert len(doc.splitlines()) <= 12, "%s.%s: docstring longer than a screenful" % (mod, name)
+
+
+def test_a_network_fault_leaves_a_hint_in_the_repr_and_the_message(http):
+    """At the REPL, printing the Streamer after a failed flush says what to check next; the
+    exception says it briefly (the full hint costs no memory until the object is printed)."""
+    from iotpush import PushError, Streamer
+    from iotpush.services.initialstate import InitialState
+
+    http.answer(OSError(111), 204)
+    st = Streamer(InitialState("ist_" + "k" * 20, "b"), capacity=4)
+    st.log("t", 1)
+    with pytest.raises(PushError) as e:
+        st.flush()
+    assert "check Wi-Fi and base_url" in str(e.value)
+    assert "hint: Wi-Fi is off: call iotpush.wifi.connect()" in repr(st)  # the fake WLAN is off
+    st._backoff.reset()
+    assert st.flush() == 1 and "hint" not in repr(st)

@@ -1,9 +1,9 @@
 # errors.py: the exception iotpush raises when a push did not go through.
 
-
 import gc
 
 gc.collect()  # tidy the heap the previous import left before this module loads
+
 
 class PushError(Exception):
     """A request to the service failed.

@@ -1,10 +1,10 @@
 # hints.py: what to do next about a network fault, as one short phrase for an error message.
 # Cold path (runs only when a request failed); imports lazily.
 
-
 import gc
 
 gc.collect()  # tidy the heap the previous import left before this module loads
+
 
 def wifi_hint():
     """'Wi-Fi not connected: ...' when this board has Wi-Fi and it is not up, else ''."""

@@ -11,6 +11,12 @@ def streamer(st):
         st.delivered, st.last_status, st._backoff.wait_ms())
     if not st._clock.synced:
         r += " clock=NOT SET (call iotpush.sync_time())"
+    if st._err is not None and st.last_error:
+        from .hints import fault_hint
+
+        h = fault_hint(st._err)
+        if h:
+            r += " hint: " + h
     return r + ">"
 
 

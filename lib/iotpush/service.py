@@ -106,8 +106,9 @@ class Service:
         return classify(status)
 
     def redact(self, text):
-        """text with every credential of this service replaced by '***'."""
+        """text with every credential of this service replaced by '***' (those of 4 characters
+        or more: hiding a 1-3 character key would only mangle the words around it)."""
         for s in self._secrets:
-            if s:
+            if s and len(s) > 3:
                 text = text.replace(s, "***")
         return text

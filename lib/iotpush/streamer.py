@@ -90,6 +90,7 @@ class Streamer:
         self._prepared = False
         self._busy = False  # an aflush() is under way (a flush() meanwhile returns 0)
         self._fail = False  # the flush under way met a transient fault
+        self._err = None  # the last network exception, for the REPL's hint
         self._src = self._ring  # the ring the request under way was encoded from
         self._ev = 0  # its evictions count then
         self._t0 = time.ticks_ms()  # when the oldest pending event arrived (roughly)
@@ -315,7 +316,9 @@ class Streamer:
         self.last_status = status
         outcome = svc.outcome(status)
         if outcome == TRANSIENT:
-            what = "HTTP %d" % status if status is not None else "network error %r" % (err,)
+            self._err = err  # for the REPL's hint (reprs.streamer): no work on this path
+            what = "HTTP %d" % status if status is not None else (
+                "network error %r (check Wi-Fi and base_url)" % (err,))
             raise self._transient(what, status)
         src.ack(n, self._ev)
         if self._p is not None:
@@ -323,7 +326,7 @@ class Streamer:
         self._backoff.reset()
         if outcome == DELIVERED:
             self.delivered += n
-            self.last_error = None
+            self.last_error = self._err = None
             self._t0 = time.ticks_ms()
             return n
         # permanent: this batch will never be accepted; it was moved out of the way above

@@ -10,10 +10,10 @@
 #                                  "results", a body cut short or over the size limit)
 # Messages carry the server's own message and never a token or password.
 
-
 import gc
 
 gc.collect()  # tidy the heap the previous import left before this module loads
+
 
 class RestBaseException(Exception):
     pass

@@ -6,10 +6,10 @@
 # or a (short) slug ("d--000a"). Invalid input raises ValueError. Cold path: allocates strs.
 # Loaded only when a slug class is used.
 
-
 import gc
 
 gc.collect()  # tidy the heap the previous import left before this module loads
+
 
 def _hex(text, what):
     """int of a hex id written with optional '-' separators and an optional 0x prefix."""

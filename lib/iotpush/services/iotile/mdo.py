@@ -1,10 +1,10 @@
 # mdo.py: IOTile's Multiply-Divide-Offset unit conversion: value * m / d + o.
 # A handful of floats; compute() allocates only the float it returns. Loaded on first use.
 
-
 import gc
 
 gc.collect()  # tidy the heap the previous import left before this module loads
+
 
 def _number(x, what):
     t = type(x)
