@@ -132,10 +132,18 @@ def test_deep_sleep_example_stays_awake_until_delivered(run_board, hub):
 
 
 # --- boot.py on CPython, fake time --------------------------------------------------------------
+def _run_boot(board, monkeypatch):
+    # as on the board: sensorapp.py beside boot.py; imported afresh with this test's fakes
+    monkeypatch.syspath_prepend(os.path.join(ROOT, "boards", "shared"))
+    monkeypatch.delitem(sys.modules, "sensorapp", raising=False)
+    runpy.run_path(os.path.join(ROOT, "boards", board, "boot.py"), run_name="__main__")
+    sys.modules.pop("sensorapp", None)
+
+
 def _boot(board, tmp_path, monkeypatch, cfg):
     (tmp_path / "config.json").write_text(json.dumps(cfg))
     monkeypatch.chdir(tmp_path)
-    runpy.run_path(os.path.join(ROOT, "boards", board, "boot.py"), run_name="__main__")
+    _run_boot(board, monkeypatch)
 
 
 @pytest.fixture
@@ -204,7 +212,7 @@ def test_picow_boot_detects_a_soft_reset_by_its_clock(mp, tmp_path, monkeypatch,
 def test_boot_reports_a_broken_config(mp, tmp_path, monkeypatch, capsys):
     (tmp_path / "config.json").write_text('{"wifi": {"ssid": "<your Wi-Fi name>"}}')
     monkeypatch.chdir(tmp_path)
-    runpy.run_path(os.path.join(ROOT, "boards", "esp32", "boot.py"), run_name="__main__")
+    _run_boot("esp32", monkeypatch)
     out = capsys.readouterr().out
     assert out == ("boot: config.json: wifi.ssid still holds the template's placeholder: put "
                    "your own value there; main.py will try again\n")

@@ -3,39 +3,12 @@
 # Bounded: wifi.tries tries of wifi.timeout_s each with a doubling pause between them (defaults
 # 3 x 10 s, 36 s at most), then NTP with ntp.timeout_s. Never loops forever: if Wi-Fi fails,
 # main.py starts anyway, buffers its readings and tries again later. After a soft reset (Ctrl-D,
-# mpremote) the network is left to main.py so that mpremote gets its REPL at once.
-import machine
-
-import iotpush
-from iotpush import config, wifi
-
-
-def _boot():
-    try:
-        cfg = config.load()
-    except config.ConfigError as e:
-        print("boot:", e)
-        return
-    if machine.reset_cause() == machine.SOFT_RESET:
-        print("boot: soft reset: Wi-Fi and NTP left to main.py")
-        return
-    try:
-        wifi.connect(cfg=cfg)
-    except (wifi.WifiError, config.ConfigError, ValueError) as e:
-        print("boot: %s; main.py will try again" % e)
-        return
-    from iotpush.clock import clock
-
-    if clock.synced:  # the RTC kept the time (deep sleep): no NTP needed
-        print("boot: clock already set")
-        return
-    host = cfg.get("ntp.host", str, None)
-    if iotpush.sync_time(host, cfg.get("ntp.timeout_s", "number", 2, 0.1, 30)):
-        print("boot: clock set by NTP:", clock)
-
+# mpremote) the network is left to main.py so that mpremote gets its REPL at once. The steps
+# are sensorapp.boot(), shared by both boards (make deploy puts sensorapp.py beside this file).
+from sensorapp import boot
 
 try:
-    _boot()
+    boot()
 except KeyboardInterrupt:
     print("boot: interrupted")
-del _boot
+del boot

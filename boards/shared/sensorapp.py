@@ -18,6 +18,45 @@ from iotpush import config, wifi
 from iotpush.clock import clock
 
 
+def soft_reset():
+    """True after a soft reset (Ctrl-D, mpremote). rp2 has no SOFT_RESET cause and reports the
+    last hard reset (PWRON_RESET), but its RTC survives a soft reset and starts at 2021 after
+    power-on: there "PWRON and the clock set" means a soft reset."""
+    cause = machine.reset_cause()
+    soft = getattr(machine, "SOFT_RESET", None)
+    if soft is not None:
+        return cause == soft
+    return cause == machine.PWRON_RESET and clock.synced
+
+
+def boot():
+    """boot.py: join Wi-Fi and set the clock before main.py runs (settings: config.json).
+
+    Bounded: wifi.tries tries of wifi.timeout_s each with a doubling pause between them
+    (defaults 3 x 10 s, 36 s at most), then NTP with ntp.timeout_s. Never loops forever: if
+    Wi-Fi fails, main.py starts anyway, buffers its readings and tries again later. After a soft
+    reset the network is left to main.py, so that mpremote gets its REPL at once."""
+    try:
+        cfg = config.load()
+    except config.ConfigError as e:
+        print("boot:", e)
+        return
+    if soft_reset():
+        print("boot: soft reset: Wi-Fi and NTP left to main.py")
+        return
+    try:
+        wifi.connect(cfg=cfg)
+    except (wifi.WifiError, config.ConfigError, ValueError) as e:
+        print("boot: %s; main.py will try again" % e)
+        return
+    if clock.synced:  # the RTC kept the time (deep sleep): no NTP needed
+        print("boot: clock already set")
+        return
+    host = cfg.get("ntp.host", str, None)
+    if iotpush.sync_time(host, cfg.get("ntp.timeout_s", "number", 2, 0.1, 30)):
+        print("boot: clock set by NTP:", clock)
+
+
 class App:
     """Settings, the Streamer (`st`) and the watchdog of one board example. wdt_max: the longest
     watchdog timeout the chip allows (the RP2040 counts to 8388 ms)."""
