@@ -1,27 +1,15 @@
 # Bytes allocated per Streamer.log() on MicroPython, measured exactly: GC off, gc.mem_alloc()
 # before and after N calls. Prints one line per case; asserts zero for numbers.
-import gc
 
 from iotpush import Streamer
 from iotpush.services.initialstate import InitialState
+from allocmeter import per_call
 
 N = 100
 st = Streamer(InitialState("ist_x", "b", base_url="http://127.0.0.1:9/api"), capacity=64)
 f = 21.5
 i = 7
 s = "a short string"
-
-
-def per_call(fn):
-    fn()  # warm: the key goes into the key table once
-    gc.collect()
-    gc.disable()
-    a = gc.mem_alloc()
-    for _ in range(N):  # the loop itself allocates nothing per iteration
-        fn()
-    b = gc.mem_alloc()
-    gc.enable()
-    return (b - a) / N
 
 
 def log_float():
@@ -47,7 +35,7 @@ def log_ts():
 results = {}
 for name, fn in (("float", log_float), ("int", log_int), ("bool", log_bool), ("str", log_str),
                  ("int with ts", log_ts)):
-    results[name] = per_call(fn)
+    results[name] = per_call(fn, N)
     print("alloc per log(%s): %s bytes" % (name, results[name]))
 for name in ("float", "int", "bool", "str"):
     assert results[name] == 0, (name, results[name])

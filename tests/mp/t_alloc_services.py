@@ -1,24 +1,12 @@
 # Bytes allocated on the hot paths of the NikDev or Power BI service (argv[1]), measured
 # exactly on MicroPython: GC off, gc.mem_alloc() before and after N calls, inside functions (a
 # loop at module level would store globals). Prints one line per case; pytest asserts.
-import gc
 import sys
+from allocmeter import per_call
 
 N = 30
 f = 21.5
 n = 7
-
-
-def per_call(fn):
-    fn()  # warm: keys enter the key table once
-    gc.collect()
-    gc.disable()
-    a = gc.mem_alloc()
-    for _ in range(N):
-        fn()
-    b = gc.mem_alloc()
-    gc.enable()
-    return (b - a) / N
 
 
 def nikdev():
@@ -33,7 +21,7 @@ def nikdev():
         api.add_value("n", n)  # replaced in place
         api.commit()
 
-    print("nikdev alloc per add_value x3 + commit: %s bytes" % per_call(entry))
+    print("nikdev alloc per add_value x3 + commit: %s bytes" % per_call(entry, N))
     assert api.dropped == 0 and api.pending_entries == N + 1
 
 
@@ -57,9 +45,9 @@ def powerbi():
     def log_row():
         st.log_row(row)
 
-    print("powerbi alloc per typed log(float): %s bytes" % per_call(log_number))
-    print("powerbi alloc per typed log(bool): %s bytes" % per_call(log_bool))
-    print("powerbi alloc per log_row(2 fields): %s bytes" % per_call(log_row))
+    print("powerbi alloc per typed log(float): %s bytes" % per_call(log_number, N))
+    print("powerbi alloc per typed log(bool): %s bytes" % per_call(log_bool, N))
+    print("powerbi alloc per log_row(2 fields): %s bytes" % per_call(log_row, N))
     assert st.dropped > 0
 
 
